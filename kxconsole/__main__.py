@@ -1,0 +1,5 @@
+import sys
+
+from kxconsole.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Actions: plan exact commands, confirm, apply on many hosts with a fan-out limit."""

@@ -1,0 +1,5 @@
+"""SSHConnector: one asyncssh connection per host, sessions capped, reconnect on drop."""
+
+
+class SSHConnector:
+    pass

@@ -1,0 +1,1 @@
+"""Inventories: hosts, groups and vars from native YAML, kubexm, Ansible and ~/.ssh/config."""

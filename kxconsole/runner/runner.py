@@ -1,0 +1,5 @@
+"""The Runner (see runner-contract.md)."""
+
+
+class Runner:
+    """Stateless host operations; every method takes the connector first."""
