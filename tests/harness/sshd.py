@@ -1,0 +1,1 @@
+"""Tier-1 harness: real OpenSSH sshd processes on loopback addresses (see test-hosts.md)."""
