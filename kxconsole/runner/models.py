@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class PackageManagerType(str, Enum):
+class PackageManagerType(StrEnum):
     UNKNOWN = "unknown"
     APT = "apt"
     YUM = "yum"
     DNF = "dnf"
 
 
-class InitSystemType(str, Enum):
+class InitSystemType(StrEnum):
     UNKNOWN = "unknown"
     SYSTEMD = "systemd"
     SYSVINIT = "sysvinit"
