@@ -85,6 +85,8 @@ class ExecOptions:
     hidden: bool = False  # never log the command or its output
     retries: int = 0  # retried only on transport errors, never on a non-zero exit
     retry_delay: float = 1.0
+    # a read-only probe (test, stat, query): a dry-run connector still runs it
+    probe: bool = False
     # called with each chunk as it arrives, also for exec()
     on_output: Callable[[OutputChunk], Awaitable[None] | None] | None = None
 
