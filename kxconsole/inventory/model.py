@@ -1,14 +1,18 @@
 """The inventory model every loader produces: hosts, groups and their vars.
 
 Var precedence (lowest to highest): inventory defaults < group vars (outer groups first, then
-nested ones) < host vars. ``protected`` is true for a host in any group marked
-``protected: true`` (production): the console accents it and asks twice before acting.
+nested ones) < host vars. Connection settings (user, port, key, …) follow the same order, and
+``~/.ssh/config`` fills only what no inventory level set. ``protected`` is true for a host in
+any group marked ``protected: true`` (production): the console accents it and asks twice
+before acting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from kxconsole.secrets import Secret
 
 ConnectorKind = Literal["local", "ssh", "fake"]
 
@@ -24,6 +28,7 @@ class Host:
     # names of secrets (see kxconsole.secrets); values are never stored here
     password_secret: str | None = None
     sudo_password_secret: str | None = None
+    private_key_secret: str | None = None  # inline key text (kubexm ``privateKey``)
     bastion: str | None = None  # name of another host, or "user@host:port"
     groups: list[str] = field(default_factory=list)  # direct groups, in file order
     vars: dict[str, Any] = field(default_factory=dict)  # effective vars (precedence applied)
@@ -54,6 +59,9 @@ class Inventory:
     defaults: dict[str, Any] = field(default_factory=dict)
     fanout: int = 20  # hosts acted on at once
     sources: list[str] = field(default_factory=list)
+    # secret values written inline in inventory files (Ansible ``ansible_password``, kubexm
+    # ``password``), by secret name; hosts refer to them by name, like any other secret
+    secrets: dict[str, Secret] = field(default_factory=dict)
 
     def group_hosts(self, group: str) -> list[str]:
         """Every host in ``group`` and its nested children, in inventory order, once each."""
