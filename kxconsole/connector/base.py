@@ -87,6 +87,8 @@ class ExecOptions:
     retry_delay: float = 1.0
     # a read-only probe (test, stat, query): a dry-run connector still runs it
     probe: bool = False
+    # a read-only probe: DryRunConnector runs these and only records everything else
+    probe: bool = False
     # called with each chunk as it arrives, also for exec()
     on_output: Callable[[OutputChunk], Awaitable[None] | None] | None = None
 
@@ -182,7 +184,7 @@ class Connector(Protocol):
 
     async def get(self, path: str, *, sudo: bool = False) -> bytes: ...
 
-    async def stat(self, path: str) -> FileStat | None: ...
+    async def stat(self, path: str, *, sudo: bool = False) -> FileStat | None: ...
 
 
 def parse_mode(mode: int | str | None) -> int | None:
