@@ -87,8 +87,6 @@ class ExecOptions:
     retry_delay: float = 1.0
     # a read-only probe (test, stat, query): a dry-run connector still runs it
     probe: bool = False
-    # a read-only probe: DryRunConnector runs these and only records everything else
-    probe: bool = False
     # called with each chunk as it arrives, also for exec()
     on_output: Callable[[OutputChunk], Awaitable[None] | None] | None = None
 
