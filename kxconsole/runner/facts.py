@@ -188,9 +188,10 @@ def _hostname(collect: _Collector) -> str:
 
 def _package_and_init(collect: _Collector, commands: frozenset[str], paths: frozenset[str]) -> None:
     facts = collect.facts
-    if "commands" not in collect.sections:
-        facts.errors["package_manager"] = collect.missing("commands")
     family = os_family(facts.os.id, facts.os.id_like)
+    if "commands" not in collect.sections and family != "debian":
+        # the RHEL family needs it too: dnf or yum is told by `command -v`
+        facts.errors["package_manager"] = collect.missing("commands")
     manager = PackageManagerType.UNKNOWN
     if family == "debian":
         manager = PackageManagerType.APT
