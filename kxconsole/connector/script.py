@@ -193,10 +193,10 @@ SudoReason = Literal[
 ]
 
 _REASONS: list[tuple[SudoReason, tuple[str, ...]]] = [
-    ("requires_tty", ("must have a tty", "no tty present", "a terminal is required")),
+    ("requires_tty", ("must have a tty", "a terminal is required")),
     ("not_in_sudoers", ("is not in the sudoers file", "is not allowed to", "may not run sudo")),
     ("wrong_password", ("incorrect password", "sorry, try again", "authentication failure")),
-    ("password_required", ("a password is required", "no password was provided")),
+    ("password_required", ("a password is required", "no password was provided", "no tty present")),
 ]
 
 
