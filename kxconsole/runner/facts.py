@@ -22,9 +22,11 @@ from kxconsole.runner.models import (
 )
 from kxconsole.runner.parsers.network import (
     default_address,
+    ipv4_by_interface,
     parse_ifconfig,
     parse_ip_addr,
     parse_ip_route_get,
+    parse_proc_net_fib_trie,
     parse_proc_net_if_inet6,
     parse_proc_net_ipv6_route,
     parse_proc_net_route,
@@ -231,11 +233,8 @@ def _network(collect: _Collector) -> None:
         interfaces = collect.parse("interfaces", "ifconfig", parse_ifconfig)
     else:
         interfaces = collect.parse("interfaces", "sys-class-net", parse_sys_class_net)
-        if interfaces is not None and "proc-net-if-inet6" in sections:
-            inet6 = parse_proc_net_if_inet6(sections["proc-net-if-inet6"].text)
-            for interface in interfaces:
-                interface.ipv6 = inet6.get(interface.name, [])
-            facts.errors["interfaces"] = "no `ip` or `ifconfig`: IPv4 addresses unknown"
+        if interfaces is not None:
+            _addresses_from_proc(collect, interfaces)
     facts.interfaces = interfaces or []
 
     if "ip4-route" in sections or "proc-net-route" not in sections:
@@ -258,6 +257,18 @@ def _network(collect: _Collector) -> None:
             facts.errors[field_name] = str(exc)
             continue
         setattr(facts, field_name, value)
+
+
+def _addresses_from_proc(collect: _Collector, interfaces: list[Interface]) -> None:
+    """Fill addresses from /proc/net (hosts with neither ``ip`` nor ``ifconfig``)."""
+    sections = collect.sections
+    inet6 = collect.parse("interfaces", "proc-net-if-inet6", parse_proc_net_if_inet6) or {}
+    local = collect.parse("interfaces", "proc-net-fib-trie", parse_proc_net_fib_trie) or []
+    route = sections["proc-net-route"].text if "proc-net-route" in sections else ""
+    inet4 = ipv4_by_interface(local, route)
+    for interface in interfaces:
+        interface.ipv4 = inet4.get(interface.name, [])
+        interface.ipv6 = inet6.get(interface.name, [])
 
 
 def _route_source(collect: _Collector, field_name: str, section_name: str) -> str:

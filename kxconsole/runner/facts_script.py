@@ -16,7 +16,8 @@ Why it looks the way it does:
   not have them, and ``ip``, ``getenforce``, ``nft``, ``iptables`` and ``service`` live there.
 - The ``ip`` probes are routing-table lookups (``ip route get``): they send no packet.
 - Without ``ip`` the script falls back to ``ifconfig -a``, then to ``/sys/class/net`` and
-  ``/proc/net``, so minimal hosts still report interfaces and the default route.
+  ``/proc/net`` (``fib_trie`` for IPv4 addresses, ``if_inet6`` for IPv6), so minimal hosts
+  still report interfaces, addresses and the default route.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ else
   if has ifconfig; then run ifconfig ifconfig -a
   else
     dump proc-net-if-inet6 /proc/net/if_inet6
+    dump proc-net-fib-trie /proc/net/fib_trie
     tag sys-class-net
     for d in /sys/class/net/*; do
       [ -r "$d/flags" ] || continue

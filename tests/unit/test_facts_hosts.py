@@ -6,6 +6,7 @@ One JSON file per host under tests/data/facts/hosts/: {"output": [lines], "expec
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ HOSTS = sorted((Path(__file__).resolve().parents[1] / "data" / "facts" / "hosts"
 def _field(facts: Facts, dotted: str) -> Any:
     if dotted == "interface_names":
         return [interface.name for interface in facts.interfaces]
+    if dotted == "interfaces":
+        return [dataclasses.asdict(interface) for interface in facts.interfaces]
     value: Any = facts
     for part in dotted.split("."):
         value = getattr(value, part)

@@ -199,6 +199,55 @@ def parse_proc_net_ipv6_route(text: str) -> str:
     raise ValueError("no IPv6 default route in /proc/net/ipv6_route")
 
 
+def parse_proc_net_fib_trie(text: str) -> list[str]:
+    """/proc/net/fib_trie → the host's own IPv4 addresses (entries marked "/32 host LOCAL"),
+    in first-seen order. The kernel lists each in both its Main and Local tables."""
+    addresses: list[str] = []
+    previous = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|--"):
+            previous = stripped[3:].strip()
+        elif stripped.split() == ["/32", "host", "LOCAL"] and previous not in addresses:
+            ipaddress.IPv4Address(previous)  # raises ValueError on garbage
+            addresses.append(previous)
+    return addresses
+
+
+def _route_networks(route_text: str) -> list[tuple[str, ipaddress.IPv4Network]]:
+    """/proc/net/route's on-link networks (interface, network); its hex is little-endian."""
+    networks: list[tuple[str, ipaddress.IPv4Network]] = []
+    for line in route_text.splitlines()[1:]:
+        tokens = line.split()
+        if len(tokens) < 8 or tokens[7] == "00000000":
+            continue
+        try:
+            destination = ipaddress.IPv4Address(bytes.fromhex(tokens[1])[::-1])
+            mask = ipaddress.IPv4Address(bytes.fromhex(tokens[7])[::-1])
+            networks.append((tokens[0], ipaddress.IPv4Network(f"{destination}/{mask}")))
+        except ValueError:
+            continue
+    return networks
+
+
+def ipv4_by_interface(local_addresses: list[str], route_text: str) -> dict[str, list[str]]:
+    """Pair each local IPv4 address with the interface whose on-link route holds it
+    ("10.0.0.5" + "eth0 10.0.0.0/24" → eth0: ["10.0.0.5/24"]); loopback addresses go to
+    ``lo``. For hosts with neither ``ip`` nor ``ifconfig``."""
+    networks = _route_networks(route_text)
+    found: dict[str, list[str]] = {}
+    for text in local_addresses:
+        address = ipaddress.IPv4Address(text)
+        if address.is_loopback:
+            found.setdefault("lo", []).append(f"{address}/8")
+            continue
+        for name, network in networks:
+            if address in network:
+                found.setdefault(name, []).append(f"{address}/{network.prefixlen}")
+                break
+    return found
+
+
 def default_address(interfaces: list[Interface], name: str, version: int) -> str:
     """The first global address of interface ``name`` (without its prefix), for hosts where
     ``ip route get`` cannot say which source address the default route uses."""
