@@ -53,7 +53,7 @@ def _items(spec: str, pattern: str) -> list[str]:
         _check(ord(a), ord(b), step, pattern)
         return [chr(i) for i in range(ord(a), ord(b) + 1, step)]
     raise RangeError(
-        f"bad range [{spec}] in host pattern {pattern!r}: write [01-20], [a-c] or [1:9:2]"
+        f"bad range [{spec}] in host pattern {pattern!r} (not numbers or single letters)"
     )
 
 

@@ -70,6 +70,7 @@ def merge(target: Inventory, other: Inventory) -> list[InventoryError]:
     """Add ``other`` (a later file) into ``target``; hosts that conflict are left out and
     reported, the rest of the file still merges."""
     errors: list[InventoryError] = []
+    refused: set[str] = set()
     for name, host in other.hosts.items():
         old = target.hosts.get(name)
         if old is None:
@@ -83,12 +84,14 @@ def merge(target: Inventory, other: Inventory) -> list[InventoryError]:
                 f"{old.source}",
                 "give the host one address in every file, or rename one of them",
             ))
+            refused.add(name)
             continue
         old.vars.update(host.vars)
         old.labels.update(host.labels)
         old.groups.extend(g for g in host.groups if g not in old.groups)
         old.protected = old.protected or host.protected
     for name, group in other.groups.items():
+        group.hosts = [h for h in group.hosts if h not in refused]
         old_group = target.groups.get(name)
         if old_group is None:
             target.groups[name] = group
@@ -97,8 +100,6 @@ def merge(target: Inventory, other: Inventory) -> list[InventoryError]:
         old_group.children.extend(c for c in group.children if c not in old_group.children)
         old_group.vars.update(group.vars)
         old_group.protected = old_group.protected or group.protected
-    for group in target.groups.values():  # a dropped host must not stay listed
-        group.hosts = [h for h in group.hosts if h in target.hosts]
     target.defaults.update(other.defaults)
     target.secrets.update(other.secrets)
     target.sources.extend(other.sources)
