@@ -1,0 +1,235 @@
+"""FACTS_SCRIPT on this machine with real shells (sh, dash, bash, busybox sh), as an
+unprivileged user, compared with values read independently in Python. No mocks.
+
+The fallback branches (no ``ip``, no ``ifconfig``) run for real in a private mount namespace
+where those programs are hidden by bind mounts; nothing on the machine itself changes.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kxconsole.runner import FACTS_SCRIPT
+from kxconsole.runner.facts import parse_facts, split_sections
+from kxconsole.runner.models import Facts, InitSystemType, PackageManagerType
+
+RUN_TIMEOUT = 60.0  # seconds; the script takes well under one
+# What an unprivileged SSH session on Debian gets: no /usr/sbin, no /sbin.
+USER_PATH = "/usr/local/bin:/usr/bin:/bin"
+# The most processes the script may start on a host with `ip` (measured: 12 — `timeout` and
+# its child for the self-test, uname, hostname -f and three `ip` probes — plus the shell).
+MAX_EXECS = 14
+
+
+def _require(tool: str, package: str) -> str:
+    path = shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+    if path is None:
+        pytest.fail(f"test needs `{tool}` (Debian package {package}; .ci/run installs it)")
+    return path
+
+
+def _run(argv: list[str], *, env: dict[str, str] | None = None) -> tuple[str, float]:
+    started = time.monotonic()
+    result = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env=env if env is not None else {"PATH": USER_PATH, "LANG": "C"},
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, f"{argv[:3]} exited {result.returncode}: {result.stderr}"
+    assert result.stderr == "", f"the script wrote to stderr: {result.stderr!r}"
+    return result.stdout, elapsed
+
+
+def _as_nobody(shell: list[str]) -> list[str]:
+    setpriv = _require("setpriv", "util-linux")
+    return [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", *shell]
+
+
+def _shells() -> dict[str, list[str]]:
+    return {
+        "sh": [_require("sh", "dash"), "-c", FACTS_SCRIPT],
+        "dash": [_require("dash", "dash"), "-c", FACTS_SCRIPT],
+        "bash": [_require("bash", "bash"), "-c", FACTS_SCRIPT],
+        "busybox": [_require("busybox", "busybox"), "sh", "-c", FACTS_SCRIPT],
+    }
+
+
+@pytest.fixture
+def public_tmp() -> Iterator[Path]:
+    """A temp dir that ``nobody`` can read (pytest's tmp_path sits under a 0700 dir)."""
+    with tempfile.TemporaryDirectory(prefix="kx-facts-") as name:
+        path = Path(name)
+        path.chmod(0o755)
+        yield path
+
+
+def _meminfo_mib() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no MemTotal in /proc/meminfo")
+
+
+def _assert_matches_this_machine(facts: Facts) -> None:
+    assert facts.errors == {}
+    uname = os.uname()
+    assert facts.kernel == facts.os.kernel == uname.release
+    assert facts.os.arch == uname.machine
+    nodename = uname.nodename
+    assert facts.hostname == nodename or facts.hostname.startswith(nodename + ".")
+    assert facts.total_memory == _meminfo_mib()
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True, timeout=10)
+    assert facts.total_cpu == int(nproc.stdout)
+
+    release = platform.freedesktop_os_release()
+    assert facts.os.id == release["ID"]
+    assert facts.os.version_id == release.get("VERSION_ID", "")
+    assert facts.os.pretty_name == release["PRETTY_NAME"]
+    assert facts.os.codename == release.get("VERSION_CODENAME", "")
+
+    expected_init = (
+        InitSystemType.SYSTEMD if Path("/run/systemd/system").is_dir() else InitSystemType.SYSVINIT
+    )
+    assert facts.init_system.type == expected_init
+    if shutil.which("apt-get"):
+        assert facts.package_manager.type == PackageManagerType.APT
+        assert facts.package_manager.install_cmd  # the family's command set is filled in
+    selinux = Path("/sys/fs/selinux")
+    assert (facts.selinux == "absent") == (not selinux.exists())
+    apparmor = Path("/sys/module/apparmor/parameters/enabled")
+    if apparmor.exists():
+        expected = "enabled" if apparmor.read_text().strip() == "Y" else "disabled"
+        assert facts.apparmor == expected
+    else:
+        assert facts.apparmor == "absent"
+
+    names = sorted(os.listdir("/sys/class/net"))
+    assert sorted(i.name for i in facts.interfaces) == names
+    for interface in facts.interfaces:
+        flags = int(Path(f"/sys/class/net/{interface.name}/flags").read_text(), 16)
+        assert interface.up == bool(flags & 0x1), interface
+        mac = Path(f"/sys/class/net/{interface.name}/address").read_text().strip()
+        if interface.name != "lo" and len(mac) == 17:
+            assert interface.mac == mac.lower()
+    lo = next(i for i in facts.interfaces if i.name == "lo")
+    assert "127.0.0.1/8" in lo.ipv4
+    all_v4 = {cidr.split("/")[0] for i in facts.interfaces for cidr in i.ipv4}
+    if facts.ipv4_default:
+        assert facts.ipv4_default in all_v4
+    all_v6 = {cidr.split("/")[0] for i in facts.interfaces for cidr in i.ipv6}
+    if facts.ipv6_default:
+        assert facts.ipv6_default in all_v6
+
+
+@pytest.mark.parametrize("shell", ["sh", "dash", "bash", "busybox"])
+def test_facts_match_this_machine(shell: str) -> None:
+    output, elapsed = _run(_as_nobody(_shells()[shell]))
+    assert "end" in split_sections(output)
+    _assert_matches_this_machine(parse_facts(output))
+    assert elapsed < 20  # generous: other engineers' tests share the 2 cores
+
+
+def test_all_shells_agree() -> None:
+    results = {name: parse_facts(_run(_as_nobody(argv))[0]) for name, argv in _shells().items()}
+    reference = results.pop("sh")
+    for name, facts in results.items():
+        assert facts == reference, name
+
+
+def test_script_starts_few_processes(tmp_path: Path) -> None:
+    strace = _require("strace", "strace")
+    trace = tmp_path / "trace"
+    argv = [strace, "-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o", str(trace)]
+    _run([*argv, *_as_nobody(_shells()["sh"])])
+    lines = trace.read_text().splitlines()
+    execs = [line for line in lines if "execve(" in line and "= -1 " not in line]
+    # strace's own exec of setpriv, then setpriv → sh, then the script's programs
+    programs = [line.split('execve("', 1)[1].split('"', 1)[0] for line in execs]
+    script_execs = programs[2:]
+    assert 0 < len(script_execs) <= MAX_EXECS, programs
+
+
+def test_a_hung_probe_is_cut_by_its_timeout(public_tmp: Path) -> None:
+    """A `uname` that never returns: the script still ends (in about 3 s, not 60), the
+    kernel fact says it timed out, and every other fact is intact."""
+    fake = public_tmp / "bin"
+    fake.mkdir(mode=0o755)
+    hang = fake / "uname"
+    hang.write_text("#!/bin/sh\nexec sleep 60\n")
+    hang.chmod(0o755)
+    env = {"PATH": f"{fake}:{USER_PATH}", "LANG": "C"}
+    output, elapsed = _run(_as_nobody(_shells()["sh"]), env=env)
+    facts = parse_facts(output)
+    assert "timed out" in facts.errors.pop("kernel")
+    assert 2.5 < elapsed < 30
+    assert facts.kernel == "" and facts.os.arch == ""
+    assert facts.os.id and facts.hostname and facts.total_memory and facts.interfaces
+    assert facts.errors == {}
+
+
+def _hidden_programs(names: tuple[str, ...]) -> list[str]:
+    dirs = [*USER_PATH.split(":"), "/usr/local/sbin", "/usr/sbin", "/sbin"]
+    found = {os.path.realpath(os.path.join(d, n)) for d in dirs for n in names}
+    return sorted(p for p in found if os.path.isfile(p))
+
+
+def _run_without(names: tuple[str, ...], tmp_path: Path) -> str:
+    """The script as nobody in a private mount namespace where ``names`` are hidden: an
+    empty, non-executable file is bind-mounted over each (gone when the namespace ends)."""
+    unshare = _require("unshare", "util-linux")
+    if os.geteuid() != 0:
+        pytest.fail("hiding programs in a mount namespace needs root (CI runs as root)")
+    blank = tmp_path / "blank"
+    blank.write_text("")
+    blank.chmod(0o644)
+    mounts = " && ".join(f"mount --bind {blank} {p}" for p in _hidden_programs(names))
+    assert mounts, f"none of {names} is installed, so there is nothing to hide"
+    script = tmp_path / "facts.sh"
+    script.write_text(FACTS_SCRIPT)
+    script.chmod(0o644)
+    inner = " ".join(_as_nobody([_require("sh", "dash"), str(script)]))
+    output, _ = _run([unshare, "--mount", "sh", "-c", f"{mounts} && exec {inner}"], env=None)
+    return output
+
+
+def test_without_ip_falls_back_to_ifconfig(public_tmp: Path) -> None:
+    _require("ifconfig", "net-tools")
+    output = _run_without(("ip",), public_tmp)
+    sections = split_sections(output)
+    assert "ifconfig" in sections and "ip-addr" not in sections
+    facts = parse_facts(output)
+    _assert_matches_this_machine(facts)
+    with_ip = parse_facts(_run(_as_nobody(_shells()["sh"]))[0])
+    assert facts.ipv4_default == with_ip.ipv4_default
+    assert facts.ipv6_default == with_ip.ipv6_default
+    assert {i.name: sorted(i.ipv4) for i in facts.interfaces} == {
+        i.name: sorted(i.ipv4) for i in with_ip.interfaces
+    }
+
+
+def test_without_ip_or_ifconfig_falls_back_to_proc_and_sys(public_tmp: Path) -> None:
+    output = _run_without(("ip", "ifconfig"), public_tmp)
+    sections = split_sections(output)
+    assert "sys-class-net" in sections and "ifconfig" not in sections
+    facts = parse_facts(output)
+    _assert_matches_this_machine(facts)
+    with_ip = parse_facts(_run(_as_nobody(_shells()["sh"]))[0])
+    assert facts.ipv4_default == with_ip.ipv4_default
+    assert facts.ipv6_default == with_ip.ipv6_default
+    for name in ("ipv4", "ipv6"):
+        assert {i.name: sorted(getattr(i, name)) for i in facts.interfaces} == {
+            i.name: sorted(getattr(i, name)) for i in with_ip.interfaces
+        }
