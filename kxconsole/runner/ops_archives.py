@@ -136,8 +136,8 @@ def extract_op(
     )
     if kind == ".zip":
         found = [f"command -v {t} >/dev/null 2>&1; then echo 'tool {t}'" for t in _ZIP_TOOLS]
-        script += "if " + "; elif ".join(found) + "; else echo 'tool none'; fi"
-    script += "; true"
+        script += "if " + "; elif ".join(found) + "; else echo 'tool none'; fi; "
+    script += "true"
 
     def plan(results: Mapping[str, ProbeResult]) -> Plan:
         tags = _tagged(results["state"].stdout)
