@@ -1,0 +1,194 @@
+"""The log panel's data, free of widgets: bytes → lines, a bounded buffer, a filtered view.
+
+Writers call :meth:`LogBuffer.feed` as often as they like; it only splits bytes into lines and
+appends them to ``pending``. The panel's timer calls :meth:`LogBuffer.commit`, which moves all
+pending lines into the buffer in one step and says what changed, so the widget is updated once
+per tick whatever the line rate.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+StreamName = Literal["stdout", "stderr"]
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class LogLine(NamedTuple):
+    """One complete line. ``seq`` numbers lines in arrival order, across all hosts."""
+
+    seq: int
+    host: str | None
+    stream: StreamName
+    text: str
+
+
+def clean_text(text: str) -> str:
+    """Printable text: ANSI escapes dropped, tabs expanded, other controls shown as �."""
+    if text.isprintable():
+        return text
+    text = _ANSI.sub("", text).expandtabs()
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def host_tag(host: str | None) -> str:
+    """The merged-view prefix of a host, without padding: ``[web1]``."""
+    return f"[{host}]" if host is not None else "[-]"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What one :meth:`LogBuffer.commit` changed."""
+
+    added: int  # lines added to the buffer
+    shown_added: int  # of those, lines that passed the filter (added to the view)
+    shown_removed: int  # lines dropped from the front of the view (max_lines)
+
+
+class LogBuffer:
+    """Lines of many (host, stream) sources, at most ``max_lines`` kept. ``merged``: lines of
+    several hosts shown together, each with its ``[host]`` prefix.
+
+    ``lines`` is everything kept (oldest first); ``view`` the lines that pass the filter (the
+    same list object when there is no filter). Partial lines wait per (host, stream) until
+    their newline arrives.
+    """
+
+    def __init__(self, max_lines: int = 10_000, *, merged: bool = False) -> None:
+        if max_lines < 1:
+            raise ValueError(f"max_lines must be at least 1, not {max_lines}")
+        self.max_lines = max_lines
+        self.merged = merged
+        self.lines: list[LogLine] = []
+        self.view: list[LogLine] = self.lines
+        self.pending: list[LogLine] = []
+        self.received = 0  # complete lines ever fed
+        self.dropped = 0  # lines dropped to keep within max_lines
+        self.hosts: dict[str | None, None] = {}  # in order of first line
+        self.filter: re.Pattern[str] | None = None
+        self.filter_inverse = False
+        self._partial: dict[tuple[str | None, StreamName], bytes] = {}
+        self._seq = 0
+
+    # writing ------------------------------------------------------------------------------
+
+    def feed(self, host: str | None, stream: StreamName, data: bytes) -> None:
+        """Split ``data`` into lines and queue them; a trailing partial line is kept."""
+        key = (host, stream)
+        partial = self._partial.pop(key, b"")
+        if partial:
+            data = partial + data
+        end = data.rfind(b"\n")
+        if end < 0:
+            if data:
+                self._partial[key] = data
+            return
+        if end + 1 < len(data):
+            self._partial[key] = data[end + 1 :]
+        # "\n" never occurs inside a UTF-8 sequence, so the complete part decodes at once
+        texts = data[:end].decode("utf-8", "replace").split("\n")
+        self._queue(host, stream, texts)
+
+    def end_stream(self, host: str | None, stream: StreamName | None = None) -> None:
+        """The source ended: its partial lines (if any) become complete lines."""
+        streams: tuple[StreamName, ...] = ("stdout", "stderr") if stream is None else (stream,)
+        for name in streams:
+            partial = self._partial.pop((host, name), b"")
+            if partial:
+                self._queue(host, name, [partial.decode("utf-8", "replace")])
+
+    def _queue(self, host: str | None, stream: StreamName, texts: list[str]) -> None:
+        if host not in self.hosts:
+            self.hosts[host] = None
+        seq = self._seq
+        pending = self.pending
+        for text in texts:
+            if text.endswith("\r"):
+                text = text[:-1]
+            pending.append(LogLine(seq, host, stream, clean_text(text)))
+            seq += 1
+        self._seq = seq
+        self.received += len(texts)
+        excess = len(pending) - 2 * self.max_lines
+        if excess > 0:  # the timer is late: keep memory bounded anyway
+            overflow = len(pending) - self.max_lines
+            del pending[:overflow]
+            self.dropped += overflow
+
+    # committing ---------------------------------------------------------------------------
+
+    def commit(self) -> Commit:
+        """Move pending lines into the buffer (and the view), trimming to ``max_lines``."""
+        new = self.pending
+        if not new:
+            return Commit(0, 0, 0)
+        self.pending = []
+        if len(new) > self.max_lines:
+            self.dropped += len(new) - self.max_lines
+            new = new[-self.max_lines :]
+        lines = self.lines
+        shown_before = len(self.view)
+        lines.extend(new)
+        trim = len(lines) - self.max_lines
+        if trim > 0:
+            del lines[:trim]
+            self.dropped += trim
+        if self.view is lines:
+            shown_added = len(new)
+        else:
+            matched = [line for line in new if self.passes(line)]
+            self.view.extend(matched)
+            shown_added = len(matched)
+            first_kept = lines[0].seq
+            cut = bisect_left(self.view, first_kept, key=lambda line: line.seq)
+            if cut:
+                del self.view[:cut]
+        return Commit(len(new), shown_added, shown_before + shown_added - len(self.view))
+
+    def clear(self) -> None:
+        """Forget every line, pending and partial ones too."""
+        self.lines.clear()
+        if self.view is not self.lines:
+            self.view.clear()
+        self.pending.clear()
+        self._partial.clear()
+        self.hosts.clear()
+
+    # filtering ----------------------------------------------------------------------------
+
+    def set_filter(self, pattern: re.Pattern[str] | None, inverse: bool = False) -> None:
+        """Show only lines matching ``pattern`` (or not matching, if ``inverse``); None shows
+        all. The buffer is untouched, so clearing the filter brings every kept line back."""
+        self.filter = pattern
+        self.filter_inverse = inverse
+        if pattern is None:
+            self.view = self.lines
+        else:
+            self.view = [line for line in self.lines if self.passes(line)]
+
+    def passes(self, line: LogLine) -> bool:
+        """Whether ``line`` passes the filter. It matches ``[host] text`` in a merged buffer,
+        so a filter can select hosts."""
+        if self.filter is None:
+            return True
+        subject = f"{host_tag(line.host)} {line.text}" if self.merged else line.text
+        return (self.filter.search(subject) is None) is self.filter_inverse
+
+    # reading ------------------------------------------------------------------------------
+
+    def index_of(self, seq: int) -> int | None:
+        """Position of line ``seq`` in the view, or None if it is not shown."""
+        view = self.view
+        i = bisect_left(view, seq, key=lambda line: line.seq)
+        return i if i < len(view) and view[i].seq == seq else None
+
+    def nearest_index(self, seq: int) -> int:
+        """Position in the view of line ``seq`` or, if hidden, of the next shown line."""
+        return min(
+            bisect_left(self.view, seq, key=lambda line: line.seq), max(0, len(self.view) - 1)
+        )
