@@ -57,7 +57,7 @@ def connection_config_for(
     host: Host, inventory: Inventory, secrets: SecretStore, config: Config
 ) -> ConnectionConfig:
     """Everything the connector needs for ``host``; jump hosts resolved recursively."""
-    return _config_for(host, inventory, secrets, config, seen=())
+    return _config_for(host, inventory, secrets, config, seen=(), jump=False)
 
 
 def connector_for(
@@ -85,23 +85,30 @@ def connector_for(
 
 def _config_for(
     host: Host, inventory: Inventory, secrets: SecretStore, config: Config,
-    seen: tuple[str, ...],
+    seen: tuple[str, ...], jump: bool,
 ) -> ConnectionConfig:
     from kxconsole.connector.base import ConnectionConfig
 
     group = host.groups[0] if host.groups else None
 
-    def find(name: str | None, purpose: str, required: bool = True) -> Secret | None:
+    def find(name: str | None, purpose: str, required: bool = True,
+             interactive: bool | None = None) -> Secret | None:
         if name is None:
             return None
         if name in inventory.secrets:
             return inventory.secrets[name]
-        request = SecretRequest(name, purpose, host.name, group, interactive=required)
+        asks = required if interactive is None else interactive
+        request = SecretRequest(name, purpose, host.name, group, interactive=asks)
         return secrets.require(request) if required else secrets.lookup(request)
 
-    sudo = find(host.sudo_password_secret, "sudo password")
-    if sudo is None:
-        sudo = find(DEFAULT_SUDO_SECRET, "sudo password", required=False)
+    sudo = None
+    if not jump:  # nothing runs on a jump host, so it needs no sudo password
+        # looked up, not required: without one, sudo -n fails later with a SudoError that
+        # says so, and commands without sudo still work
+        sudo = find(host.sudo_password_secret, "sudo password", required=False,
+                    interactive=True)
+        if sudo is None:
+            sudo = find(DEFAULT_SUDO_SECRET, "sudo password", required=False)
     cfg = ConnectionConfig(
         host="localhost" if host.connector == "local" and not host.address else host.target,
         port=host.port,
@@ -136,7 +143,7 @@ def _bastion(
             chain = " → ".join((*seen, jump.name))
             raise InventoryError(f"{host.source}: jump host loop {chain}; give one of these "
                                  "hosts no bastion", path=host.source)
-        return _config_for(jump, inventory, secrets, config, seen)
+        return _config_for(jump, inventory, secrets, config, seen, jump=True)
     user, _, rest = host.bastion.rpartition("@")
     address, port = rest, 22
     if rest.startswith("["):  # [v6::addr]:port
