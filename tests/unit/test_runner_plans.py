@@ -20,8 +20,7 @@ import pytest
 import yaml
 
 from kxconsole import errors
-from kxconsole.runner import ops_archives, ops_files, ops_net, ops_packages, ops_services
-from kxconsole.runner import ops_users
+from kxconsole.runner import ops_archives, ops_files, ops_net, ops_packages, ops_services, ops_users
 from kxconsole.runner.families import package_info_for, service_info_for
 from kxconsole.runner.models import Facts, InitSystemType, OSInfo, PackageManagerType
 from kxconsole.runner.ops_core import Operation, ProbeResult, Shell
@@ -72,7 +71,9 @@ def make_facts(spec: dict[str, Any]) -> Facts:
     id_like = spec.get("id_like", [])
     return Facts(
         os=OSInfo(id=os_id, id_like=id_like),
-        package_manager=package_info_for(PackageManagerType(spec.get("package_manager", "unknown"))),
+        package_manager=package_info_for(
+            PackageManagerType(spec.get("package_manager", "unknown"))
+        ),
         init_system=service_info_for(
             InitSystemType(spec.get("init_system", "unknown")), os_id, id_like
         ),
