@@ -12,20 +12,16 @@ import asyncssh
 import pytest
 
 from tests.harness import procs
+from tests.harness.client import run_ssh, ssh_argv
 from tests.harness.procs import HarnessError
 from tests.harness.sshd import SshdHost, SshEnv, _require, config_for
 
 pytestmark = pytest.mark.sshd
 
 
-def ssh(env: SshEnv, host: SshdHost, command: str, key: Path | None = None) -> str:
+def ssh(env: SshEnv, host: SshdHost, command: str) -> str:
     """Run ``command`` as kxkey with the real OpenSSH client; strict host key checking."""
-    argv = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
-    argv += ["-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null"]
-    argv += ["-o", f"UserKnownHostsFile={env.known_hosts_path}"]
-    argv += ["-i", str(key or env.client_key_path), "-p", str(host.port)]
-    argv += [f"{env.key_user}@{host.address}", command]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    out = run_ssh(env, host.address, host.port, command, check=False, timeout=60)
     assert out.returncode == 0, f"ssh to {host.name} failed: {out.stderr}\nlog: {host.log_tail()}"
     return out.stdout
 
@@ -123,21 +119,7 @@ def test_ten_hosts_start_and_stop_leaving_nothing(
     assert not any(h.address.startswith("127.0.") for h in hosts)
     # an open session on one of them, so stop() has children to clean up too
     session = subprocess.Popen(
-        [
-            "ssh",
-            "-F",
-            "/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            f"UserKnownHostsFile={ssh_env.known_hosts_path}",
-            "-i",
-            str(ssh_env.client_key_path),
-            f"kxkey@{hosts[3].address}",
-            "sleep 300",
-        ],
+        [*ssh_argv(ssh_env, hosts[3].address, 22), "sleep 300"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
