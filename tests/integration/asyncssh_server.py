@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
@@ -19,6 +19,7 @@ class FaultServer:
     port: int
     known_hosts_path: Path
     connections: int = 0
+    commands: list[str] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
@@ -47,31 +48,36 @@ class _NoAuthServer(asyncssh.SSHServer):
         return False  # any user, no credentials: this server only exists to misbehave
 
 
-async def _half_then_close(process: asyncssh.SSHServerProcess[bytes]) -> None:
-    """Prints one line, then drops the channel without an exit status."""
-    process.stdout.write(b"partial output\n")
-    await asyncio.sleep(0.3)
-    process.channel.close()
+def _half_then_close(state: FaultServer) -> object:
+    async def run(process: asyncssh.SSHServerProcess[bytes]) -> None:
+        """Prints one line, then drops the channel without an exit status."""
+        state.commands.append(process.command or "")
+        process.stdout.write(b"partial output\n")
+        await asyncio.sleep(0.3)
+        process.channel.close()
+
+    return run
 
 
 @contextlib.asynccontextmanager
 async def closing_channel_server(tmp: Path) -> AsyncIterator[FaultServer]:
     """An SSH server whose every command writes one line and then closes its channel."""
     key = asyncssh.generate_private_key("ssh-ed25519")
+    known_hosts = tmp / "fault_known_hosts"
+    state = FaultServer("127.0.0.1", 0, known_hosts)
     server = await asyncssh.create_server(
         _NoAuthServer,
         "127.0.0.1",
         0,
         server_host_keys=[key],
-        process_factory=_half_then_close,
+        process_factory=_half_then_close(state),
         encoding=None,
     )
-    port = server.sockets[0].getsockname()[1]
-    known_hosts = tmp / "fault_known_hosts"
+    state.port = server.sockets[0].getsockname()[1]
     public = key.export_public_key("openssh").decode().split()
-    known_hosts.write_text(f"[127.0.0.1]:{port} {public[0]} {public[1]}\n")
+    known_hosts.write_text(f"[127.0.0.1]:{state.port} {public[0]} {public[1]}\n")
     try:
-        yield FaultServer("127.0.0.1", port, known_hosts)
+        yield state
     finally:
         server.close()
         await server.wait_closed()

@@ -55,6 +55,9 @@ async def test_a_channel_closed_mid_stream_raises_after_the_output_so_far(tmp_pa
             assert got == [b"partial output\n"]
             assert "flaky" in info.value.message and "may or may not" in info.value.message
             assert running.exit_code is None
-            # retries re-run a command after a transport failure; it fails the same way here
+            # retries re-run a command after a transport failure (here it fails again)
             with pytest.raises(ConnectError):
                 await conn.exec("again", ExecOptions(retries=1, retry_delay=0.01))
+            # the command's text reaches the server inside `sh -c`
+            ends = [c.rsplit("\n", 1)[-1] for c in server.commands]
+            assert ends == ["anything'", "again'", "again'"]
