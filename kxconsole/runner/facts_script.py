@@ -9,9 +9,12 @@ Run as ``sh -c FACTS_SCRIPT`` by an unprivileged user (dash, bash, busybox ash).
 Why it looks the way it does:
 
 - Forks are the cost: files are read with ``read`` (a builtin), commands are found with
-  ``command -v`` (a builtin), and only probes that need a program run one. Every program runs
-  under ``timeout 3`` when ``timeout`` exists, so a hung DNS lookup or D-Bus call cannot hang
-  the gathering.
+  ``command -v`` (a builtin), and only probes that need a program run one. Every program that
+  can block runs under ``timeout 3`` when ``timeout`` exists — ``hostname -f`` (resolver),
+  ``ip`` (the kernel's rtnl lock can be held by a stuck driver), ``firewall-cmd`` (D-Bus) — so
+  it cannot hang the gathering; ``uname`` is one syscall and runs bare. A ``timeout`` that is
+  a symlink (busybox) is tried once, since busybox before 1.30 wants ``timeout -t 3``; GNU's
+  (a plain file) is used without that extra process.
 - ``/usr/sbin`` and ``/sbin`` are appended to PATH: an unprivileged SSH session on Debian does
   not have them, and ``ip``, ``getenforce``, ``nft``, ``iptables`` and ``service`` live there.
 - The ``ip`` probes are routing-table lookups (``ip route get``): they send no packet.
@@ -27,11 +30,17 @@ PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 LC_ALL=C
 export PATH LC_ALL
 T=
-if command -v timeout >/dev/null 2>&1; then
-  if timeout 3 true 2>/dev/null; then T="timeout 3"
-  elif timeout -t 3 true 2>/dev/null; then T="timeout -t 3"
+o=$IFS; IFS=:; set -f; set -- $PATH; set +f; IFS=$o
+for d; do
+  [ -x "$d/timeout" ] || continue
+  if [ -L "$d/timeout" ]; then
+    if timeout 3 true 2>/dev/null; then T="timeout 3"
+    elif timeout -t 3 true 2>/dev/null; then T="timeout -t 3"
+    fi
+  else T="timeout 3"
   fi
-fi
+  break
+done
 has() { command -v "$1" >/dev/null 2>&1; }
 tag() { printf '@@kx:%s\n' "$1"; }
 run() {
@@ -50,7 +59,9 @@ else
   dump system-release /etc/system-release || dump system-release /etc/redhat-release
   dump lsb-release /etc/lsb-release
 fi
-run uname uname -r -m
+tag uname
+uname -r -m
+printf '@@kx:rc %s\n' "$?"
 dump kernel-hostname /proc/sys/kernel/hostname
 has hostname && run hostname-f hostname -f
 tag meminfo
