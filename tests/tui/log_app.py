@@ -17,6 +17,7 @@ class LogApp(App[None]):
     def __init__(self, theme: str = "kx-dark", **panel_kwargs: Any) -> None:
         super().__init__()
         self.panel_kwargs = panel_kwargs
+        self.saved: list[LogPanel.Saved] = []
         themes, errors = load_themes([bundled_themes_dir()])
         assert not errors, errors
         register_themes(self, themes)
@@ -27,6 +28,9 @@ class LogApp(App[None]):
 
     def on_mount(self) -> None:
         self.panel.focus()
+
+    def on_log_panel_saved(self, event: LogPanel.Saved) -> None:
+        self.saved.append(event)
 
     @property
     def panel(self) -> LogPanel:

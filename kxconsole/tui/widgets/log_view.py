@@ -24,7 +24,7 @@ from textual.strip import Strip
 from kxconsole.tui.widgets.log_buffer import Commit, LogBuffer, LogLine, host_tag
 
 
-class LogView(ScrollView, can_focus=True):
+class LogView(ScrollView, can_focus=True, inherit_bindings=False):
     """Renders ``buffer.view``; reports user scrolling through ``on_user_scroll(at_end)``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -52,6 +52,8 @@ class LogView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "scroll_lines(1)", "Down", show=False, id="log.down"),
         Binding("k,up", "scroll_lines(-1)", "Up", show=False, id="log.up"),
+        Binding("h,left", "scroll_columns(-4)", "Left", show=False, id="log.left"),
+        Binding("l,right", "scroll_columns(4)", "Right", show=False, id="log.right"),
         Binding("ctrl+d", "scroll_pages(0.5)", "Half page down", show=False, id="log.half-down"),
         Binding("ctrl+u", "scroll_pages(-0.5)", "Half page up", show=False, id="log.half-up"),
         Binding("pagedown", "scroll_pages(1)", "Page down", show=False, id="log.page-down"),
@@ -152,6 +154,9 @@ class LogView(ScrollView, can_focus=True):
     def action_scroll_lines(self, lines: int) -> None:
         self.scroll_to(y=self.scroll_y + lines, animate=False)
 
+    def action_scroll_columns(self, columns: int) -> None:
+        self.scroll_to(x=self.scroll_x + columns, animate=False)
+
     def action_scroll_pages(self, pages: float) -> None:
         step = max(1, int(self.scrollable_content_region.height * abs(pages)))
         self.scroll_to(y=self.scroll_y + (step if pages > 0 else -step), animate=False)
@@ -190,12 +195,11 @@ class LogView(ScrollView, can_focus=True):
     def _render_log_line(self, line: LogLine) -> Strip:
         if self._styles is None:
             base = self.rich_style
-            partial = [
-                base + self.get_component_rich_style(name, partial=True)
-                for name in ("log-view--stderr", "log-view--host", "log-view--match")
-            ]
-            current = self.get_component_rich_style("log-view--current", partial=True)
-            self._styles = (base, partial[0], partial[1], partial[2], current)
+            stderr, host, match, current = (
+                self.get_component_rich_style(f"log-view--{name}", partial=True)
+                for name in ("stderr", "host", "match", "current")
+            )
+            self._styles = (base, base + stderr, base + host, match, current)
         base, stderr, host, match, current = self._styles
         text_style = stderr if line.stream == "stderr" else base
         is_current = line.seq == self.current_seq
@@ -205,7 +209,7 @@ class LogView(ScrollView, can_focus=True):
             segments.append(Segment(prefix, host + current if is_current else host))
         if is_current:
             text_style += current
-            match += current
+        match = text_style + match  # the match colours win over the current-line tint
         text = line.text
         position = 0
         if self.search is not None:
