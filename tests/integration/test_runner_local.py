@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import AsyncIterator, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -44,7 +45,7 @@ async def conn() -> AsyncIterator[LocalConnector]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
     def log_message(self, format: str, *args: object) -> None:
         _QuietHandler.requests.append(self.path)
@@ -119,7 +120,9 @@ async def test_gather_facts_on_this_machine(conn: LocalConnector) -> None:
 
 # ---- files ----------------------------------------------------------------------------------
 
-async def test_write_file_is_idempotent_and_tracks_mode(conn: LocalConnector, tmp_path: Path) -> None:
+async def test_write_file_is_idempotent_and_tracks_mode(
+    conn: LocalConnector, tmp_path: Path
+) -> None:
     path = tmp_path / "conf" / "app.conf"
     path.parent.mkdir()
     first = await RUNNER.write_file(conn, b"a=1\n", str(path), "0640")
