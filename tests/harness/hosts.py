@@ -32,7 +32,7 @@ import pytest
 
 from kxconsole.connector.base import ConnectionConfig
 from tests.harness import loopback, procs
-from tests.harness.image import ensure_image
+from tests.harness.image import COMPLETE_MARK, ensure_image, image_path
 from tests.harness.procs import HarnessError, Owned
 from tests.harness.sshd import SSHD_DEFAULTS, SshEnv, connection_config, wait_listening
 from tests.harness.users import write_user_layer
@@ -52,6 +52,7 @@ DROPPED_CAPS = (
     "sys_module,sys_rawio,sys_time,mknod,sys_boot,syslog,sys_pacct,mac_admin,mac_override,"
     "wake_alarm,block_suspend,audit_control"
 )
+OWNER_FILE = "kx-owner.pid"
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
 
@@ -144,6 +145,30 @@ def _host_script(name: str, root: Path, upper: Path, work: Path, lower: str) -> 
     return "\n".join(lines) + "\n"
 
 
+_stale_checked = False
+
+
+def _reap_stale_hosts() -> None:
+    """Unmount the overlays of test hosts whose test process died without tearing down
+    (SIGKILL): their directory records the owner's PID."""
+    global _stale_checked
+    if _stale_checked:
+        return
+    _stale_checked = True
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        mountpoint = Path(fields[4])
+        fstype = fields[fields.index("-") + 1]
+        owner_file = mountpoint.parent / OWNER_FILE
+        if fstype != "overlay" or mountpoint.name != "root" or not owner_file.exists():
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            owner = int(owner_file.read_text())
+            if owner != os.getpid() and procs.is_gone(owner):
+                _unmount(mountpoint)
+                shutil.rmtree(mountpoint.parent, ignore_errors=True)
+
+
 def _spawn(env: SshEnv, image: Path, layer: Path, name: str, port: int) -> TestHost:
     address = loopback.allocate(port)
     base = env.tmp / "test-hosts" / name
@@ -159,6 +184,7 @@ def _spawn(env: SshEnv, image: Path, layer: Path, name: str, port: int) -> TestH
         f.write(key.export_private_key("openssh"))
     (upper / "etc/ssh/kx_host_ed25519_key.pub").write_bytes(key.export_public_key("openssh"))
     (upper / "etc/ssh/kx_sshd_config").write_text(_sshd_config(address, port))
+    (base / OWNER_FILE).write_text(str(os.getpid()))
     (upper / "etc/hostname").write_text(name + "\n")
     # sudo warns on every call when the host name does not resolve
     (upper / "etc/hosts").write_text(
@@ -231,6 +257,7 @@ def start_hosts(env: SshEnv, n: int, *, port: int = 22) -> list[TestHost]:
     """Start ``n`` isolated hosts, wait until each one's sshd listens and add their host keys
     to ``env.known_hosts_path``."""
     image = ensure_image()
+    _reap_stale_hosts()
     layer = _user_layer(env, image)
     spawned: list[TestHost] = []
     try:
@@ -284,6 +311,27 @@ def config_for_host(
 
 # ---------------------------------------------------------------- pytest fixtures
 
+_image_error: HarnessError | None = None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Build the image (once per machine and recipe, minutes) before the first test that
+    needs it, outside that test's timeout. A failure fails those tests, with the reason."""
+    global _image_error
+    if not any("test_hosts" in getattr(item, "fixturenames", ()) for item in items):
+        return
+    if not (image_path() / COMPLETE_MARK).exists():
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"building the isolated-host image {image_path()} (once)")
+    try:
+        ensure_image()
+    except HarnessError as e:
+        _image_error = e
+
 
 @pytest.fixture
 def test_hosts(ssh_env: SshEnv) -> Iterator[Callable[[int], list[TestHost]]]:
@@ -292,6 +340,8 @@ def test_hosts(ssh_env: SshEnv) -> Iterator[Callable[[int], list[TestHost]]]:
     started: list[TestHost] = []
 
     def start(n: int = 1) -> list[TestHost]:
+        if _image_error is not None:
+            pytest.fail(str(_image_error), pytrace=False)
         try:
             hosts = start_hosts(ssh_env, n)
         except HarnessError as e:

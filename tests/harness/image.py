@@ -118,8 +118,9 @@ def ensure_image() -> Path:
     with _locked(IMAGE_ROOT / ".lock"):
         if (path / COMPLETE_MARK).exists():
             return path
+        for stale in IMAGE_ROOT.glob(".build-*"):  # left by a build that was killed
+            shutil.rmtree(stale, ignore_errors=True)
         build = IMAGE_ROOT / f".build-{path.name}-{os.getpid()}"
-        shutil.rmtree(build, ignore_errors=True)
         try:
             _build(build)
             os.rename(build, path)
