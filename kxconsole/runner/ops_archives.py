@@ -76,7 +76,8 @@ def download_op(
     want = validate_sha256(sha256) if sha256 else None
     d, parent = qpath(dest), _parent(dest)
     probe = Shell(
-        f"if [ -f {d} ]; then printf 'sha '; sha256sum < {d}; else echo 'sha -'; fi; "
+        f"if [ -d {d} ]; then echo 'sha dir'; elif [ -f {d} ]; then printf 'sha '; "
+        f"sha256sum < {d}; else echo 'sha -'; fi; "
         f"if [ -d {qpath(parent)} ]; then echo 'dir present'; else echo 'dir absent'; fi; "
         "if command -v curl >/dev/null 2>&1; then echo 'tool curl'; "
         "elif command -v wget >/dev/null 2>&1; then echo 'tool wget'; else echo 'tool none'; fi",
@@ -86,6 +87,8 @@ def download_op(
     def plan(results: Mapping[str, ProbeResult]) -> Plan:
         tags = _tagged(results["state"].stdout)
         have = (tags.get("sha") or ["-"])[0][:64]
+        if have == "dir":
+            raise CommandError(f"cannot download to {dest}: it is a directory; name the file")
         if have != "-" and (want is None or have == want):
             return Plan([], f"{dest} already downloaded")
         tool = (tags.get("tool") or ["none"])[0]

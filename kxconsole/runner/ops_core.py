@@ -24,6 +24,7 @@ from kxconsole.connector.base import Connector, ExecOptions, ExecResult
 from kxconsole.errors import CommandError, KxError
 from kxconsole.runner.models import Change
 from kxconsole.runner.quoting import q, redact
+from kxconsole.secrets import Secret
 
 PROBE_TIMEOUT = 60.0  # seconds; a probe that hangs (stale mount, stuck init script) fails
 STDERR_TAIL_LINES = 15
@@ -111,9 +112,11 @@ def stderr_tail(stderr: bytes | str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def conn_secrets(conn: Connector) -> list[object]:
+def conn_secrets(conn: Connector) -> list[Secret]:
+    """The connection's secrets, masked wherever a command or its output is shown."""
     cfg = conn.config
-    return [getattr(cfg, n, None) for n in ("password", "sudo_password", "passphrase")]
+    values = (getattr(cfg, n, None) for n in ("password", "sudo_password", "passphrase"))
+    return [v for v in values if isinstance(v, Secret)]
 
 
 def host_label(conn: Connector) -> str:
@@ -121,7 +124,7 @@ def host_label(conn: Connector) -> str:
 
 
 def redact_for(conn: Connector, text: str) -> str:
-    return redact(text, [s for s in conn_secrets(conn) if s is not None])  # type: ignore[misc]
+    return redact(text, conn_secrets(conn))
 
 
 def command_error(
@@ -131,8 +134,12 @@ def command_error(
     *,
     what: str = "",
     cls: type[CommandError] = CommandError,
+    hidden: bool = False,
 ) -> CommandError:
-    """A :class:`CommandError` naming the host, the redacted command, exit code and stderr."""
+    """A :class:`CommandError` naming the host, the redacted command, exit code and stderr.
+    ``hidden`` (``ExecOptions.hidden``): neither the command nor its output is kept."""
+    if hidden:
+        cmd, res = "<hidden>", ExecResult(b"", b"", res.exit_code, res.duration)
     shown = redact_for(conn, cmd)
     short = shown if len(shown) <= 300 else shown[:300] + " …"
     tail = redact_for(conn, stderr_tail(res.stderr) or stderr_tail(res.stdout))

@@ -79,7 +79,7 @@ class Runner(RunnerCore):
         """Full control over the options; ``(stdout, stderr)``, CommandError when non-zero."""
         res = await conn.exec(cmd, opts)
         if not res.ok:
-            raise command_error(conn, "<hidden>" if opts.hidden else cmd, res)
+            raise command_error(conn, cmd, res, hidden=opts.hidden)
         return res.stdout, res.stderr
 
     # ---- downloads and archives ----------------------------------------------------------

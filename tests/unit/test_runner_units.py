@@ -165,3 +165,11 @@ def test_command_error_names_host_command_code_and_stderr_without_secrets() -> N
     assert err.host == "web1" and err.exit_code == 100
     assert "hunter2" not in err.message and "hunter2" not in err.command
     assert "web1" in err.message and "100" in err.message and "E: boom" in err.message
+
+
+def test_hidden_command_error_keeps_neither_command_nor_output() -> None:
+    conn = LocalConnector()
+    res = ExecResult(stdout=b"token=abc", stderr=b"token=abc", exit_code=1, duration=0.0)
+    err = command_error(conn, "echo token=abc; false", res, hidden=True)
+    assert "abc" not in err.message and "abc" not in err.command
+    assert err.stdout == b"" and err.stderr == b"" and err.exit_code == 1
