@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from kxconsole.runner import FACTS_SCRIPT
+from kxconsole.connector import ExecOptions, ExecResult, SSHConnector
+from kxconsole.runner import FACTS_SCRIPT, Runner
 from kxconsole.runner.facts import parse_facts, split_sections
 from kxconsole.runner.models import Facts, InitSystemType, PackageManagerType
+from tests.harness.sshd import SshdHost, SshEnv, config_for
 
 RUN_TIMEOUT = 60.0  # seconds; the script takes well under one
 # What an unprivileged SSH session on Debian gets: no /usr/sbin, no /sbin.
@@ -233,3 +235,23 @@ def test_without_ip_or_ifconfig_falls_back_to_proc_and_sys(public_tmp: Path) -> 
         assert {i.name: sorted(getattr(i, name)) for i in facts.interfaces} == {
             i.name: sorted(getattr(i, name)) for i in with_ip.interfaces
         }
+
+
+async def test_gather_facts_over_real_ssh(ssh_env: SshEnv, sshd_host: SshdHost) -> None:
+    """End to end: the Runner sends FACTS_SCRIPT through SSHConnector to a real sshd on
+    loopback (as the unprivileged test user), in one exec, and the facts are this machine's."""
+    conn = SSHConnector(config_for(sshd_host, ssh_env, "key"))
+    calls: list[str] = []
+    exec_once = conn.exec
+
+    async def counting_exec(cmd: str, opts: ExecOptions | None = None) -> ExecResult:
+        calls.append(cmd)
+        return await exec_once(cmd, opts)
+
+    conn.exec = counting_exec  # type: ignore[method-assign]
+    try:
+        facts = await Runner().gather_facts(conn)
+    finally:
+        await conn.close()
+    assert calls == [FACTS_SCRIPT]  # one round trip
+    _assert_matches_this_machine(facts)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kxconsole.runner import FACTS_SCRIPT
 from kxconsole.runner.facts import parse_facts, split_sections
@@ -80,3 +82,26 @@ def test_script_is_posix_sh_text() -> None:
     for bashism in ("[[", "function ", "local ", "$'", "<<<", "source "):
         assert bashism not in FACTS_SCRIPT
     assert "python" not in FACTS_SCRIPT
+
+
+_SECTION_NAMES = sorted(
+    {
+        line.split(":", 1)[1]
+        for path in HOSTS
+        for line in json.loads(path.read_text())["output"]
+        if line.startswith("@@kx:") and not line.startswith("@@kx:rc")
+    }
+)
+_LINES = st.one_of(
+    st.sampled_from([f"@@kx:{name}" for name in _SECTION_NAMES]),
+    st.sampled_from(["@@kx:rc 0", "@@kx:rc 124", "@@kx:rc x", "@@kx:", "@@kx:rc"]),
+    st.text(max_size=40),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINES, max_size=40))
+def test_any_output_parses_without_raising(lines: list[str]) -> None:
+    facts = parse_facts("\n".join(lines))
+    assert isinstance(facts, Facts)
+    assert all(isinstance(why, str) and why for why in facts.errors.values())
