@@ -189,9 +189,12 @@ class KxConsoleApp(App[int]):
         self.notify(first, title=title, severity="error", timeout=self.toast_timeout)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_state(event.worker, event.state)
+
+    def report_worker_state(self, worker: Worker[object], state: WorkerState) -> None:
         """The one place a failed background task becomes something the operator sees."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.record_error(event.worker.error)
+        if state == WorkerState.ERROR and worker.error is not None:
+            self.record_error(worker.error)
 
     # navigation -----------------------------------------------------------------------------
 

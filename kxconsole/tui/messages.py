@@ -7,11 +7,21 @@ at once cost a handful of messages and table updates, never one per fact.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from kxconsole.actions.events import FleetEvent
+
+
+class FailureReporter(Protocol):
+    """The app's one handler of failed workers (a screen's worker messages do not bubble, so
+    screens forward theirs here)."""
+
+    def report_worker_state(self, worker: Worker[object], state: WorkerState) -> None: ...
 
 
 class FleetEvents(Message):

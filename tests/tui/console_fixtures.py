@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from kxconsole.actions.demo import demo_connector_factory
+from kxconsole.actions.fleet import ConnectorFactory
 from kxconsole.config import Config
 from kxconsole.inventory.model import Group, Host, Inventory
 from kxconsole.tui.app import KxConsoleApp
@@ -35,12 +36,15 @@ def demo_inventory(groups: Mapping[str, int] | None = None, *,
 
 
 def make_app(inventory: Inventory | None = None, *,
-             failures: Mapping[str, Exception] | None = None, **kwargs: object) -> KxConsoleApp:
-    config = Config(theme="kx-dark", fanout=8, gather_timeout=5.0)
+             failures: Mapping[str, Exception] | None = None,
+             connector_factory: ConnectorFactory | None = None,
+             gather_timeout: float = 5.0, clock: Callable[[], float] = fixed_clock,
+             **kwargs: object) -> KxConsoleApp:
+    config = Config(theme="kx-dark", fanout=8, gather_timeout=gather_timeout)
     return KxConsoleApp(
         inventory or demo_inventory(),
-        connector_factory=demo_connector_factory(failures=failures),
-        config=config, clock=fixed_clock, theme_dirs=[BUNDLED_THEMES],
+        connector_factory=connector_factory or demo_connector_factory(failures=failures),
+        config=config, clock=clock, theme_dirs=[BUNDLED_THEMES],
         toast_timeout=600.0, **kwargs,  # type: ignore[arg-type]
     )
 

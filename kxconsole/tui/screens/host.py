@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
 from kxconsole.actions.fleet import FleetGatherer
 from kxconsole.connector.base import Connector
 from kxconsole.errors import CommandError
 from kxconsole.runner import listings
 from kxconsole.runner.models import InitSystemType, PackageManagerType
-from kxconsole.tui.messages import RefreshFacts
+from kxconsole.tui.messages import FailureReporter, RefreshFacts
 from kxconsole.tui.widgets.facts_pane import FactsPane
 from kxconsole.tui.widgets.fleet_rows import FleetRows, HostRow
 from kxconsole.tui.widgets.fleet_table import STATE_STYLES
@@ -135,6 +136,9 @@ class HostScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        cast(FailureReporter, self.app).report_worker_state(event.worker, event.state)
+
     # listings -------------------------------------------------------------------------------
 
     async def _connector(self) -> Connector:
@@ -204,13 +208,13 @@ class HostScreen(Screen[None]):
         command = listings.follow_command(init, message.unit)
         pane = self.query_one(FollowPane)
         pane.set_command(command)
-        pane.sink.clear()
+        pane.panel.clear()
         self.action_show_pane("log")
         self.run_worker(self._follow(command), group="follow", exclusive=True,
                         exit_on_error=False, name=f"follow {message.unit} on {self.host_name}")
 
     async def _follow(self, command: str) -> None:
         conn = await self._connector()
-        sink = self.query_one(FollowPane).sink
-        code = await sink.consume(self.host_name, conn.stream(command))
+        panel = self.query_one(FollowPane).panel
+        code = await panel.consume(self.host_name, conn.stream(command))
         self.notify(f"`{command}` ended (exit {code})", title=self.host_name)
