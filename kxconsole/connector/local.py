@@ -121,9 +121,31 @@ async def _term_then_kill(pgid: int, grace: float = 2.0) -> None:
     end = loop.time() + grace
     while loop.time() < end:
         await asyncio.sleep(0.05)
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
+        if not _group_alive(pgid):
             return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live process is in the group; zombies (waiting to be reaped by whoever
+    inherited them) do not count, though ``killpg(pgid, 0)`` would still find them."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # no /proc: fall back to the signal probe
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b") ", 1)[-1].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[0] != b"Z" and fields[2] == str(pgid).encode():
+            return True
+    return False

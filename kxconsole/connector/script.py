@@ -119,12 +119,25 @@ def prepare(
 
 def kill_script(pgid: int | None, pid: int | None) -> str:
     """TERM the process group, wait up to ~2 s for it to go, then KILL what is left.
-    (No ``--`` before the negative id: dash's ``kill`` rejects it.)"""
-    target = f"-{int(pgid)}" if pgid else str(int(pid or 0))
+    Zombies (not yet reaped by their parent) count as gone. No ``--`` before the negative id:
+    dash's ``kill`` rejects it."""
+    if pgid:
+        target = f"-{int(pgid)}"
+        # a live (non-zombie) member of the group, from /proc; without /proc, ask kill -0
+        alive = (
+            "alive() { [ -d /proc/self ] || { kill -0 TARGET 2>/dev/null; return; }\n"
+            "  for f in /proc/[0-9]*/stat; do read -r s 2>/dev/null <\"$f\" || continue\n"
+            "    s=${s##*) }; set -- $s; [ \"$1\" != Z ] && [ \"$3\" = PGID ] && return 0\n"
+            "  done; return 1; }\n"
+        ).replace("TARGET", target).replace("PGID", str(int(pgid)))
+    else:
+        target = str(int(pid or 0))
+        alive = f"alive() {{ kill -0 {target} 2>/dev/null; }}\n"
     return (
-        f"kill -TERM {target} 2>/dev/null || exit 0\n"
+        alive
+        + f"kill -TERM {target} 2>/dev/null || exit 0\n"
         "i=0\n"
-        f"while kill -0 {target} 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done\n"
+        "while alive && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done\n"
         f"kill -KILL {target} 2>/dev/null\n"
         "exit 0"
     )

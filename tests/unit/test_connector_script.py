@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -134,5 +135,6 @@ def test_sudo_error_names_host_and_advice_and_hides_hidden_commands() -> None:
 
 def test_kill_script_targets_the_group_without_double_dash() -> None:
     script = kill_script(1234, 1240)
-    assert "kill -TERM -1234" in script and "--" not in script  # dash's kill rejects "--"
+    assert "kill -TERM -1234" in script and "kill -KILL -1234" in script
+    assert not re.search(r"kill -\w+ --", script)  # dash's kill rejects "--"
     assert "kill -TERM 77" in kill_script(None, 77)
