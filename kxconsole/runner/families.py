@@ -9,8 +9,9 @@ How the runner fills them (see :func:`service_command` and :func:`package_comman
 * ``PackageInfo`` commands are *prefixes*: the runner appends the package names, each passed
   through ``shlex.quote`` first (``install_cmd + " " + " ".join(map(shlex.quote, names))``).
   ``update_cmd`` and ``cache_clean_cmd`` are complete commands. ``pkg_query_cmd`` prints one
-  line per known package, ``name<TAB>status<TAB>version`` (dpkg) or ``name<TAB>version``
-  (rpm); a package that is not installed prints nothing useful and makes the query exit 1.
+  line per package dpkg knows, ``name<TAB>status<TAB>version`` (installed when the status
+  ends in ``installed``), or per rpm argument ``name<TAB>version-release`` or ``package NAME
+  is not installed``; it exits 1 when any package is missing (not a failure for the runner).
 * ``ServiceInfo`` commands are templates with ``{name}``, replaced (plain ``str.replace``,
   never ``str.format``) by the ``shlex.quote``-d service name. ``daemon_reload_cmd`` has no
   placeholder and is empty on sysvinit (reloading is a no-op there).

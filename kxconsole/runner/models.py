@@ -32,8 +32,11 @@ class OSInfo:
 
 @dataclass
 class PackageInfo:
-    """The package manager's command set. Commands are prefixes; callers append quoted
-    package names (see ``kxconsole.runner.commands``)."""
+    """The package manager's command set, filled by ``families.package_info_for``.
+
+    ``install_cmd``, ``remove_cmd`` and ``pkg_query_cmd`` are prefixes: the runner appends the
+    package names, each ``shlex.quote``-d (``families.package_command``). ``update_cmd`` (never
+    an upgrade) and ``cache_clean_cmd`` are complete commands."""
 
     type: PackageManagerType = PackageManagerType.UNKNOWN
     update_cmd: str = ""
@@ -45,8 +48,11 @@ class PackageInfo:
 
 @dataclass
 class ServiceInfo:
-    """The init system's command set. Each is a template with ``{name}`` for the quoted
-    service name (``daemon_reload_cmd`` has none; empty on sysvinit)."""
+    """The init system's command set, filled by ``families.service_info_for``.
+
+    Each is a template with ``{name}``, replaced (``str.replace``, never ``str.format``) by
+    the ``shlex.quote``-d service name (``families.service_command``). ``daemon_reload_cmd``
+    has no placeholder and is empty on sysvinit, where reloading is a no-op."""
 
     type: InitSystemType = InitSystemType.UNKNOWN
     start_cmd: str = ""
