@@ -70,10 +70,8 @@ class TestHost:
     env: SshEnv = field(repr=False)
     _proc: subprocess.Popen[bytes] = field(repr=False)
     _dir: Path = field(repr=False)
-
-    @property
-    def host_pubkey_line(self) -> str:
-        return (self.upper / "etc/ssh/kx_host_ed25519_key.pub").read_text().strip()
+    host_pubkey_line: str = ""  # "ssh-ed25519 AAAA..."
+    host_key_fingerprint: str = ""  # SHA256:...
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -233,7 +231,21 @@ def _spawn(env: SshEnv, image: Path, layer: Path, name: str, port: int) -> TestH
     except BaseException:
         _unmount(root)
         raise
-    host = TestHost(name, address, port, proc.pid, root, upper, log_path, env, proc, base)
+    pub = key.export_public_key("openssh").decode().split()
+    host = TestHost(
+        name,
+        address,
+        port,
+        proc.pid,
+        root,
+        upper,
+        log_path,
+        env,
+        proc,
+        base,
+        host_pubkey_line=f"{pub[0]} {pub[1]}",
+        host_key_fingerprint=key.get_fingerprint("sha256"),
+    )
     _hosts.append(host)
     return host
 
@@ -261,24 +273,34 @@ def start_hosts(env: SshEnv, n: int, *, port: int = 22) -> list[TestHost]:
     layer = _user_layer(env, image)
     spawned: list[TestHost] = []
     try:
-        for _ in range(n):
-            spawned.append(_spawn(env, image, layer, f"testhost{next(_names)}", port))
-        died = wait_listening(
-            spawned,
-            lambda h: h._proc.poll() is None,
-            lambda h: [h.pid, *procs.descendants_of(h.pid)],
-        )
-        if died:
-            h = died[0]
-            raise HarnessError(
-                f"test host {h.name} ({h.address}:{h.port}) exited with "
-                f"{h._proc.returncode} while starting; log {h.log_path}:\n{h.log_tail()}"
+        todo = [_spawn(env, image, layer, f"testhost{next(_names)}", port) for _ in range(n)]
+        spawned += todo
+        for _attempt in range(3):
+            died = wait_listening(
+                todo,
+                lambda h: h._proc.poll() is None,
+                lambda h, parents: [h.pid, *procs.descendants_of(h.pid, parents)],
             )
+            if not died:
+                break
+            for h in died:
+                # another process may have taken the address between probe and bind: retry
+                if "Address already in use" not in h.log_tail(50):
+                    raise HarnessError(
+                        f"test host {h.name} ({h.address}:{h.port}) exited with "
+                        f"{h._proc.returncode} while starting; log {h.log_path}:\n{h.log_tail()}"
+                    )
+            stop_test_hosts(died)
+            spawned = [h for h in spawned if h not in died]
+            todo = [_spawn(env, image, layer, f"testhost{next(_names)}", port) for _ in died]
+            spawned += todo
+        else:
+            raise HarnessError(f"{len(died)} test hosts could not bind a free loopback address")
     except BaseException:
         stop_test_hosts(spawned)
         raise
     for h in spawned:
-        env.add_known_host(h.address, h.port, " ".join(h.host_pubkey_line.split()[:2]))
+        env.add_known_host(h.address, h.port, h.host_pubkey_line)
     return spawned
 
 

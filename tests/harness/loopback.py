@@ -1,16 +1,18 @@
-"""Loopback addresses for test servers: 127.A.B.C, unique within this process and very unlikely
-to collide with another pytest process on the machine (the block A is random per process and
-every address is probed before use)."""
+"""Loopback addresses for test servers: 127.A.B.C, unique within this process and unlikely to
+collide with another test process on the machine (the block A follows the PID and every address
+is probed before use)."""
 
 from __future__ import annotations
 
 import errno
-import random
+import os
 import socket
 import threading
 
 _lock = threading.Lock()
-_block = random.SystemRandom().randrange(10, 255)  # never 127.0.x.x: 127.0.0.1 is everyone's
+# never 127.0.x.x (127.0.0.1 is everyone's); by PID, so concurrent test processes rarely share
+# a block (and when they do, the probe below and the harnesses' retry on EADDRINUSE cover it)
+_block = 10 + os.getpid() % 245
 _next = 0
 
 
@@ -25,6 +27,15 @@ def is_free(address: str, port: int) -> bool:
     return True
 
 
+def peek() -> str:
+    """The address :func:`allocate` tries next (for tests of the collision handling)."""
+    return _address(_next)
+
+
+def _address(index: int) -> str:
+    return f"127.{_block}.{index // 254}.{index % 254 + 1}"
+
+
 def allocate(port: int) -> str:
     """A loopback address on which ``port`` is free now, never handed out before by this
     process."""
@@ -35,7 +46,7 @@ def allocate(port: int) -> str:
             _next += 1
         if index >= 254 * 256:
             raise RuntimeError(f"this process used up the loopback block 127.{_block}.x.x")
-        address = f"127.{_block}.{index // 254}.{index % 254 + 1}"
+        address = _address(index)
         if is_free(address, port):
             return address
     raise RuntimeError(f"no free loopback address for port {port} after 1000 tries")

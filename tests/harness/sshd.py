@@ -288,22 +288,24 @@ def _spawn(env: SshEnv, name: str, port: int, options: dict[str, str]) -> SshdHo
 def wait_listening(
     pending: list[Any],
     is_alive: Callable[[Any], bool],
-    pids_of: Callable[[Any], list[int]],
+    pids_of: Callable[[Any, dict[int, int]], list[int]],
     timeout: float = START_TIMEOUT,
 ) -> list[Any]:
     """Wait until every item's (address, port) is a listening socket owned by one of
-    ``pids_of(item)``; returns the items whose process died first. Raises on timeout."""
+    ``pids_of(item, parent_map)``; returns the items whose process died first. Raises on
+    timeout."""
     deadline = time.monotonic() + timeout
     waiting = list(pending)
     died: list[Any] = []
     while waiting:
         listeners = procs.tcp_listeners()
+        parents = procs.parent_map()
         still = []
         for item in waiting:
             inode = listeners.get((item.address, item.port))
             if not is_alive(item):
                 died.append(item)
-            elif inode is None or inode not in procs.socket_inodes(pids_of(item)):
+            elif inode is None or inode not in procs.socket_inodes(pids_of(item, parents)):
                 still.append(item)
         waiting = still
         if not waiting:
@@ -328,7 +330,7 @@ def start_sshd_fleet(env: SshEnv, n: int, *, port: int = 22, **sshd_options: str
         todo = [_spawn(env, f"sshd{next(_names)}", port, sshd_options) for _ in range(n)]
         spawned += todo
         for _attempt in range(3):
-            died = wait_listening(todo, lambda h: h._proc.poll() is None, lambda h: [h.pid])
+            died = wait_listening(todo, lambda h: h._proc.poll() is None, lambda h, _: [h.pid])
             if not died:
                 break
             # another process may have taken the address between probe and bind: retry

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tests.harness import procs
+from tests.harness import loopback, procs
 from tests.harness.client import run_ssh
 from tests.harness.hosts import TestHost, config_for_host
 from tests.harness.sshd import SshEnv
@@ -145,3 +145,18 @@ def test_teardown_leaves_no_mount_process_or_listener(
     assert not any((h.address, h.port) in listeners for h in hosts)
     known = ssh_env.known_hosts_path.read_text()
     assert not any(h.address + " " in known for h in hosts)
+
+
+def test_an_address_taken_between_probe_and_bind_is_retried(
+    ssh_env: SshEnv,
+    test_hosts: Callable[[int], list[TestHost]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind((loopback.peek(), 22))
+        squatter.listen()
+        taken = squatter.getsockname()[0]
+        monkeypatch.setattr(loopback, "is_free", lambda address, port: True)  # the race
+        (host,) = test_hosts(1)
+    assert host.address != taken
+    assert sh(ssh_env, host, "hostname").strip() == host.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tests.harness import procs
+from tests.harness import loopback, procs
 from tests.harness.client import run_ssh, ssh_argv
 from tests.harness.procs import HarnessError
 from tests.harness.sshd import SshdHost, SshEnv, _require, config_for
@@ -197,3 +198,15 @@ def test_config_for_maps_the_users(ssh_env: SshEnv, sshd_host: SshdHost) -> None
 def test_missing_tool_fails_with_a_clear_message() -> None:
     with pytest.raises(HarnessError, match=r"needs `no-such-sshd-tool`.*install"):
         _require("no-such-sshd-tool", "openssh-server")
+
+
+def test_an_address_taken_between_probe_and_bind_is_retried(
+    sshd_fleet: Callable[..., list[SshdHost]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind((loopback.peek(), 22))
+        squatter.listen()
+        taken = squatter.getsockname()[0]
+        monkeypatch.setattr(loopback, "is_free", lambda address, port: True)  # the race
+        (host,) = sshd_fleet(1)
+    assert host.address != taken
