@@ -335,3 +335,12 @@ async def test_dry_run_reports_exact_commands_and_changes_nothing(
     assert rendered.changed and rendered.commands[0].startswith(f"put {work}/r.conf (4 bytes")
 
     assert _snapshot(work) == before  # nothing on disk changed
+
+
+async def test_dry_run_commands_hide_url_passwords(conn: LocalConnector, tmp_path: Path) -> None:
+    change = await DRY.download(
+        conn, FACTS, "https://bob:s3cr3t@127.0.0.1:1/app.tar.gz", str(tmp_path / "app.tar.gz")
+    )
+    assert change.changed and change.dry_run
+    assert "s3cr3t" not in " ".join(change.commands) and "bob:********@" in change.commands[0]
+    assert not (tmp_path / "app.tar.gz").exists()
