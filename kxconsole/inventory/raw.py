@@ -79,7 +79,6 @@ class RawInventory:
         settings: dict[str, Any] | None = None,
         vars: dict[str, Any] | None = None,
         labels: dict[str, str] | None = None,
-        group: str | None = None,
     ) -> RawHost:
         """Add a host or merge into the one already there (a host may be listed under several
         groups); two different addresses for one name is an error naming both places."""
@@ -98,8 +97,6 @@ class RawInventory:
         host.settings.update(new_settings)
         host.vars.update(vars or {})
         host.labels.update(labels or {})
-        if group is not None and group not in host.groups:
-            host.groups.append(group)
         return host
 
     def add_group(self, name: str, line: int) -> RawGroup:
@@ -109,12 +106,12 @@ class RawInventory:
         return group
 
     def add_member(self, group: str, host: str) -> None:
-        members = self.groups[group].hosts
-        if host not in members:
-            members.append(host)
-        h = self.hosts.get(host)
-        if h is not None and group not in h.groups:
+        """Put a defined host in a group (both sides kept in step, so the host's short list
+        of groups answers "already a member?" without scanning a large group)."""
+        h = self.hosts[host]
+        if group not in h.groups:
             h.groups.append(group)
+            self.groups[group].hosts.append(host)
 
 
 def coerce_setting(key: str, value: Any, path: str, line: int) -> Any:

@@ -32,16 +32,22 @@ def resolve(raw: RawInventory, ssh_config: SSHConfig | None = None) -> Inventory
             name=name, hosts=list(rg.hosts), children=list(rg.children), vars=dict(rg.vars),
             protected=protected[name], source=rg.source,
         )
+    # hosts with the same direct groups inherit the same things: work it out once per set
+    inherited: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Any], bool]] = {}
     for rh in raw.hosts.values():
-        ancestors = _ancestors(rh.groups, parents)
-        chain = sorted(ancestors, key=lambda g: (depth[g], order[g]))
-        settings: dict[str, Any] = dict(raw.default_settings)
-        vars: dict[str, Any] = dict(raw.defaults)
-        for g in chain:
-            settings.update(raw.groups[g].settings)
-            vars.update(raw.groups[g].vars)
-        settings.update(rh.settings)
-        vars.update(rh.vars)
+        key = tuple(rh.groups)
+        if key not in inherited:
+            ancestors = _ancestors(rh.groups, parents)
+            chain = sorted(ancestors, key=lambda g: (depth[g], order[g]))
+            group_settings: dict[str, Any] = dict(raw.default_settings)
+            group_vars: dict[str, Any] = dict(raw.defaults)
+            for g in chain:
+                group_settings.update(raw.groups[g].settings)
+                group_vars.update(raw.groups[g].vars)
+            inherited[key] = (group_settings, group_vars, any(protected[g] for g in ancestors))
+        group_settings, group_vars, is_protected = inherited[key]
+        settings = {**group_settings, **rh.settings}
+        vars = {**group_vars, **rh.vars}
         connector = settings.get("connector", "ssh")
         if connector == "ssh" and ssh_config is not None:
             _apply_ssh_config(settings, rh.name, ssh_config)
@@ -61,7 +67,7 @@ def resolve(raw: RawInventory, ssh_config: SSHConfig | None = None) -> Inventory
             labels=dict(rh.labels),
             max_sessions=settings.get("max_sessions"),
             source=rh.source,
-            protected=any(protected[g] for g in ancestors),
+            protected=is_protected,
         )
     return inv
 

@@ -49,6 +49,7 @@ class SSHConfig:
 
     def __init__(self, blocks: list[_Block] | None = None) -> None:
         self._blocks = blocks or []
+        self._blocks_with_options = [b for b in self._blocks if b.options]
         self._cache: dict[str, dict[str, str]] = {}
 
     @classmethod
@@ -62,11 +63,13 @@ class SSHConfig:
     def lookup(self, host: str) -> dict[str, str]:
         """{"HostName": ..., "User": ..., "Port": ..., "IdentityFile": ..., "ProxyJump": ...}
         for the options set for ``host`` (first value wins, tokens %h %% expanded)."""
+        if not self._blocks_with_options:
+            return {}
         if host in self._cache:
             return self._cache[host]
         found: dict[str, str] = {}
-        for block in self._blocks:
-            if not block.options or not block.matches(host):
+        for block in self._blocks_with_options:
+            if not block.matches(host):
                 continue
             for key, value in block.options:
                 name = WANTED[key]
