@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -217,3 +218,26 @@ async def test_put_with_sudo_into_a_root_only_directory(
         await key_conn.put(b"x", str(target))  # without sudo: permission denied
     assert key_conn.label in info.value.message
     assert target.read_bytes() == content
+
+
+async def test_keepalive_detects_a_server_that_stopped_answering(
+    sshd_host: SshdHost, ssh_env: SshEnv
+) -> None:
+    config = config_for(sshd_host, ssh_env, "key", keepalive_interval=0.5)
+    async with SSHConnector(config) as conn:
+        assert (await conn.exec("true")).ok
+        parents = procs.parent_map()
+        frozen = [
+            pid
+            for child in procs.children_of(sshd_host.pid, parents)
+            for pid in (child, *procs.descendants_of(child, parents))
+        ]
+        assert frozen, "no per-connection sshd process to freeze"
+        try:
+            for pid in frozen:  # the TCP connection stays open, the server just goes silent
+                os.kill(pid, signal.SIGSTOP)
+            # keepalive_count_max (3) unanswered keepalives, 0.5 s apart, close the connection
+            assert await wait_until(lambda: not conn.is_connected, timeout=30)
+        finally:
+            sshd_host.kill_session_children()
+        assert (await conn.exec("echo reconnected")).stdout == b"reconnected\n"
