@@ -195,10 +195,12 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
     def _render_log_line(self, line: LogLine) -> Strip:
         if self._styles is None:
             base = self.rich_style
-            stderr, host, match, current = (
+            stderr, host, match = (
                 self.get_component_rich_style(f"log-view--{name}", partial=True)
-                for name in ("stderr", "host", "match", "current")
+                for name in ("stderr", "host", "match")
             )
+            # only the background of the current line, blended (a partial style drops alpha)
+            current = Style(bgcolor=self.get_component_rich_style("log-view--current").bgcolor)
             self._styles = (base, base + stderr, base + host, match, current)
         base, stderr, host, match, current = self._styles
         text_style = stderr if line.stream == "stderr" else base
