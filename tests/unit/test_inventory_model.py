@@ -108,3 +108,14 @@ def test_installed_wheel_finds_its_bundled_inventory(tmp_path: Path) -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == str(target / "kxconsole/_bundled/inventories/local.yaml")
+
+
+def test_readme_native_example_loads(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Inventories", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.yaml"
+    path.write_text(example)
+    inv = load_inventory(path, ssh_config_path=None)
+    assert len(inv.hosts) == 8 and inv.hosts["node04"].protected
+    assert inv.hosts["node04"].max_sessions == 4 and inv.hosts["node01"].max_sessions == 8
