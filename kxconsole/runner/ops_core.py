@@ -204,9 +204,11 @@ class RunnerCore:
         results = {name: await self._probe(conn, probe) for name, probe in op.probes.items()}
         try:
             plan = op.plan(results)
-        except KxError as exc:
+        except KxError as exc:  # the plan found the host unfit: say which host
             if exc.host is None:
                 exc.host = host_label(conn)
+                exc.message = f"{exc.host}: {exc.message}"
+                exc.args = (exc.message,)
             raise
         return await self._run_plan(conn, plan)
 
