@@ -13,7 +13,7 @@ import signal
 from kxconsole.connector.base import ConnectionConfig, local_username
 from kxconsole.connector.script import PreparedCommand
 from kxconsole.connector.shell import ShellConnector
-from kxconsole.connector.stream import Channel, StreamName
+from kxconsole.connector.stream import HIGH_WATER, Channel, StreamName
 
 READ_SIZE = 65536
 
@@ -21,6 +21,8 @@ READ_SIZE = 65536
 class _LocalChannel(Channel):
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         super().__init__()
+        # bounded: a slow reader makes the pumps wait, and the pipes hold the command back
+        self.events = asyncio.Queue(maxsize=HIGH_WATER)
         self.proc = proc
         self._pumps = [
             asyncio.create_task(self._pump(proc.stdout, "stdout")),
@@ -32,16 +34,17 @@ class _LocalChannel(Channel):
     async def _pump(self, reader: asyncio.StreamReader | None, stream: StreamName) -> None:
         assert reader is not None
         while data := await reader.read(READ_SIZE):
-            self.events.put_nowait((stream, data))
+            await self.events.put((stream, data))
 
     async def _close_when_done(self) -> None:
         try:
             await asyncio.gather(*self._pumps)
             self.exit_code = await self.proc.wait()
+        except asyncio.CancelledError:
+            return  # aborted: nobody reads any more
         except Exception as exc:  # a pipe error: reported as a transport failure
             self.error = exc
-        finally:
-            self.events.put_nowait(None)
+        await self.events.put(None)
 
     async def send_stdin(self, data: bytes) -> None:
         stdin = self.proc.stdin

@@ -19,7 +19,7 @@ from kxconsole.connector.base import ConnectionConfig, local_username
 from kxconsole.connector.hostkeys import HostKeyChecker
 from kxconsole.connector.script import PreparedCommand
 from kxconsole.connector.shell import ShellConnector
-from kxconsole.connector.stream import Channel
+from kxconsole.connector.stream import HIGH_WATER, Channel
 from kxconsole.errors import AuthError, ConnectError, KxError
 
 log = logging.getLogger("kxconsole.connector")
@@ -37,6 +37,7 @@ class _Session(asyncssh.SSHClientSession[bytes], Channel):
         Channel.__init__(self)
         self._release = release
         self._chan: asyncssh.SSHClientChannel[bytes] | None = None
+        self._paused = False
 
     def connection_made(self, chan: asyncssh.SSHClientChannel[bytes]) -> None:
         self._chan = chan
@@ -46,6 +47,14 @@ class _Session(asyncssh.SSHClientSession[bytes], Channel):
             self.events.put_nowait(("stderr", data))
         else:
             self.events.put_nowait(("stdout", data))
+        if not self._paused and self._chan is not None and self.events.qsize() >= HIGH_WATER:
+            self._paused = True  # a slow reader: let SSH flow control hold the server back
+            self._chan.pause_reading()
+
+    def consumed(self) -> None:
+        if self._paused and self._chan is not None and self.events.qsize() < HIGH_WATER // 2:
+            self._paused = False
+            self._chan.resume_reading()
 
     def exit_status_received(self, status: int) -> None:
         self.exit_code = status

@@ -42,12 +42,16 @@ class Channel:
     def release(self) -> None:
         """Give back whatever slot the channel held. Called exactly once."""
 
+    def consumed(self) -> None:
+        """The reader took an event: a transport that paused reading may resume."""
+
 
 # (channel, pid, pgid, prepared) -> kill the process group on the host
 Killer = Callable[[Channel, int | None, int | None, PreparedCommand], Awaitable[None]]
 Opener = Callable[[PreparedCommand], Awaitable[Channel]]
 
 KILL_BOUND = 15.0  # seconds a kill may take before we give up on it
+HIGH_WATER = 64  # queued output chunks at which a transport stops reading (back-pressure)
 
 
 class CommandStream:
@@ -141,15 +145,19 @@ class CommandStream:
         return loop.time() + (self._deadline - time.monotonic())
 
     async def _next_event(self) -> Event:
-        assert self._channel is not None
+        channel = self._channel
+        assert channel is not None
         if self._deadline is None:
-            return await self._channel.events.get()
-        remaining = self._deadline - time.monotonic()
-        try:
-            return await asyncio.wait_for(self._channel.events.get(), max(remaining, 0))
-        except TimeoutError:
-            await self._kill()
-            raise self._timeout_error() from None
+            event = await channel.events.get()
+        else:
+            remaining = self._deadline - time.monotonic()
+            try:
+                event = await asyncio.wait_for(channel.events.get(), max(remaining, 0))
+            except TimeoutError:
+                await self._kill()
+                raise self._timeout_error() from None
+        channel.consumed()
+        return event
 
     def _timeout_error(self) -> CommandTimeout:
         self._done = True

@@ -225,3 +225,16 @@ async def test_hidden_commands_are_never_logged(
     with pytest.raises(CommandTimeout) as info:
         await conn.exec("sleep 5 # hidden-slow", ExecOptions(hidden=True, timeout=0.2))
     assert "hidden-slow" not in str(info.value)
+
+
+async def test_a_slow_reader_holds_the_command_back(conn: LocalConnector, tmp_path: Path) -> None:
+    flag = tmp_path / "finished"
+    size = 50_000_000
+    async with conn.stream(f"head -c {size} /dev/zero && touch {flag}") as running:
+        total = 0
+        async for chunk in running:
+            if total == 0:
+                await asyncio.sleep(1.0)  # not reading: output must not pile up in memory
+                assert not flag.exists(), "the command ran ahead of its reader"
+            total += len(chunk.data)
+    assert total == size and flag.exists() and running.exit_code == 0

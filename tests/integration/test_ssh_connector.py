@@ -241,3 +241,19 @@ async def test_keepalive_detects_a_server_that_stopped_answering(
         finally:
             sshd_host.kill_session_children()
         assert (await conn.exec("echo reconnected")).stdout == b"reconnected\n"
+
+
+async def test_a_slow_reader_holds_the_remote_command_back(key_conn: SSHConnector) -> None:
+    flag = f"/tmp/kx-finished-{unique_sleep()}"  # on the host, as the login user
+    size = 50_000_000
+    async with key_conn.stream(f"head -c {size} /dev/zero && touch {flag}") as running:
+        total = 0
+        async for chunk in running:
+            assert chunk.stream == "stdout", chunk
+            if total == 0:
+                await asyncio.sleep(1.5)  # not reading: SSH flow control must hold sshd back
+                probe = await key_conn.exec(f"test -e {flag}")
+                assert probe.exit_code == 1, "the remote command ran ahead of its reader"
+            total += len(chunk.data)
+    assert total == size and running.exit_code == 0
+    assert (await key_conn.exec(f"test -e {flag} && rm -f {flag}")).ok
