@@ -71,10 +71,11 @@ class SshEnv:
     tmp: Path
     client_key_path: Path
     encrypted_key_path: Path
-    key_passphrase: str
-    password: str
+    # secrets stay out of repr, so a failing test's report does not print them
+    key_passphrase: str = field(repr=False)
+    password: str = field(repr=False)
     known_hosts_path: Path
-    keys: ClientKeys
+    keys: ClientKeys = field(repr=False)
     user_layer: Path  # etc/ and home/ as mounted over the system's in the namespace
     uids: dict[str, int]
     namespace_pid: int  # the process holding the mount namespace

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
@@ -50,7 +50,7 @@ SUDOERS_FILE = "kxconsole-test"
 class ClientKeys:
     key_path: Path  # unencrypted ed25519, authorised for every key-login user
     encrypted_key_path: Path  # ed25519, PKCS#8 PEM with a passphrase, authorised for kxkey only
-    passphrase: str
+    passphrase: str = field(repr=False)
     public_line: str
     encrypted_public_line: str
 

@@ -189,6 +189,8 @@ def test_config_for_maps_the_users(ssh_env: SshEnv, sshd_host: SshdHost) -> None
     assert pw.user == "kxpass" and pw.password is not None
     assert pw.password.reveal() == ssh_env.password and pw.timeout == 3.0
     assert ssh_env.password not in repr(pw)
+    # a failing test's report prints the fixtures: no secret in them
+    assert ssh_env.password not in repr(ssh_env) and ssh_env.key_passphrase not in repr(ssh_env)
     assert config_for(sshd_host, ssh_env, "nosudo").user == "kxnosudo"
     assert config_for(sshd_host, ssh_env, "tty").user == "kxtty"
     with pytest.raises(ValueError):
