@@ -129,6 +129,7 @@ def _add_hosts(
 
 # ---- INI -------------------------------------------------------------------------------
 
+_HOST_PORT = re.compile(r"^([^:\[\]]+|[^:]*\[[^\]]*\][^:]*):(\d+)$")
 _SECTION = re.compile(r"^\[([^\]:]+)(?::(\w+))?\]\s*(?:[#;].*)?$")
 
 
@@ -179,7 +180,11 @@ def load_ansible_ini(text: str, path: str) -> RawInventory:
                 raw.groups[group].children.append(child)
         else:
             host_vars = _host_line_vars(tokens[1:], path, number)
-            _add_hosts(raw, tokens[0], host_vars, number,
+            pattern = tokens[0]
+            if m := _HOST_PORT.match(pattern):  # "web1.example:2222", as Ansible allows
+                pattern = m.group(1)
+                host_vars.setdefault("ansible_port", int(m.group(2)))
+            _add_hosts(raw, pattern, host_vars, number,
                        None if group in ROOT_GROUPS else group)
     return raw
 

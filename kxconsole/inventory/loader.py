@@ -47,6 +47,8 @@ def parse_inventory_text(text: str, path: str) -> tuple[RawInventory, Format]:
     data = load_yaml(text, path)
     if data is None:
         raise error(path, None, "the inventory is empty", "add hosts: (see inventories/)")
+    if isinstance(data, str) and "\n" in text.strip():
+        return load_ansible_ini(text, path), "ansible-ini"  # bare host names, one per line
     if not isinstance(data, MarkedDict):
         raise error(path, 1, f"an inventory must be a mapping, not a {type(data).__name__}",
                     "start with hosts: (native), apiVersion: (kubexm) or a group (Ansible)")

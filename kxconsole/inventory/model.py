@@ -50,6 +50,9 @@ class Group:
     vars: dict[str, Any] = field(default_factory=dict)
     protected: bool = False
     source: str = ""
+    # at most this many of the group's hosts (nested ones included) are acted on at once,
+    # e.g. 1 for control-plane nodes restarted one by one; None: only Inventory.fanout applies
+    fanout: int | None = None
 
 
 @dataclass

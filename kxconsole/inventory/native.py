@@ -21,7 +21,7 @@ from kxconsole.inventory.yamlsrc import MarkedDict, check_keys, error, line_of
 TOP_KEYS = ("hosts", "groups", "defaults", "fanout")
 HOST_KEYS = (*SETTING_KEYS, "vars", "labels", "groups")
 GROUP_KEYS = (*[k for k in SETTING_KEYS if k != "address"], "hosts", "children", "vars",
-              "protected")
+              "protected", "fanout")
 DEFAULT_KEYS = (*[k for k in SETTING_KEYS if k != "address"], "vars")
 
 
@@ -75,6 +75,9 @@ def load_native(data: MarkedDict, path: str) -> RawInventory:
                         f"protected must be true or false, not {protected!r}",
                         "write protected: true for production groups")
         rgroup.protected = protected
+        if spec.get("fanout") is not None:
+            rgroup.fanout = coerce_setting("max_sessions", spec["fanout"], path,
+                                           spec.line_of("fanout"))
         for pattern in _names(spec.get("hosts"), path, spec.line_of("hosts"), "hosts"):
             for name in _expand(pattern, path, spec.line_of("hosts")):
                 if name not in raw.hosts:

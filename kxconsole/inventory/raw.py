@@ -55,6 +55,7 @@ class RawGroup:
     vars: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     protected: bool = False
+    fanout: int | None = None
 
     @property
     def source(self) -> str:

@@ -30,7 +30,7 @@ def resolve(raw: RawInventory, ssh_config: SSHConfig | None = None) -> Inventory
     for name, rg in raw.groups.items():
         inv.groups[name] = Group(
             name=name, hosts=list(rg.hosts), children=list(rg.children), vars=dict(rg.vars),
-            protected=protected[name], source=rg.source,
+            protected=protected[name], source=rg.source, fanout=rg.fanout,
         )
     # hosts with the same direct groups inherit the same things: work it out once per set
     inherited: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Any], bool]] = {}
@@ -106,6 +106,8 @@ def merge(target: Inventory, other: Inventory) -> list[InventoryError]:
         old_group.children.extend(c for c in group.children if c not in old_group.children)
         old_group.vars.update(group.vars)
         old_group.protected = old_group.protected or group.protected
+        if group.fanout is not None:
+            old_group.fanout = group.fanout
     target.defaults.update(other.defaults)
     target.secrets.update(other.secrets)
     target.sources.extend(other.sources)

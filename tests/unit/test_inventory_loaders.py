@@ -32,8 +32,8 @@ def summarize(inv: Inventory) -> dict[str, Any]:
     groups = {}
     for g in inv.groups.values():
         row = {"hosts": inv.group_hosts(g.name), "children": g.children, "vars": g.vars,
-               "protected": g.protected}
-        groups[g.name] = {k: v for k, v in row.items() if v not in ([], {}, False)}
+               "protected": g.protected, "fanout": g.fanout}
+        groups[g.name] = {k: v for k, v in row.items() if v not in (None, [], {}, False)}
     return {"fanout": inv.fanout, "hosts": hosts, "groups": groups,
             "secrets": sorted(inv.secrets)}
 

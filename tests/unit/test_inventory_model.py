@@ -119,3 +119,11 @@ def test_readme_native_example_loads(tmp_path: Path) -> None:
     inv = load_inventory(path, ssh_config_path=None)
     assert len(inv.hosts) == 8 and inv.hosts["node04"].protected
     assert inv.hosts["node04"].max_sessions == 4 and inv.hosts["node01"].max_sessions == 8
+
+
+def test_ini_with_bare_host_names_and_ports(tmp_path: Path) -> None:
+    path = tmp_path / "hosts"
+    path.write_text("web1\nweb2.example:2222\ndb[1:2]:23\n")
+    inv = load_inventory(path, ssh_config_path=None)
+    assert [(h.name, h.port) for h in inv.hosts.values()] == [
+        ("web1", 22), ("web2.example", 2222), ("db1", 23), ("db2", 23)]
