@@ -24,9 +24,10 @@ SCOPES = {
     "ServicesPane": "Services pane",
     "PackagesPane": "Packages pane",
     "FollowPane": "Log pane",
-    "ListingPane": "Listing",
-    "CommandPane": "Pane",
+    "ListingPane": "Services and packages panes",
+    "CommandPane": "Every host pane",
     "VimTable": "Lists",
+    "LogPanel": "Log panel",
 }
 
 
@@ -47,7 +48,8 @@ def scope_of(node: DOMNode | type[DOMNode]) -> str:
 
 
 def _key_display(key: str) -> str:
-    names = {"slash": "/", "space": "space", "question_mark": "?", "escape": "esc"}
+    names = {"slash": "/", "question_mark": "?", "escape": "esc", "ampersand": "&",
+             "exclamation_mark": "!"}
     return names.get(key, key)
 
 
@@ -68,16 +70,19 @@ def help_entries(screen: Screen[object]) -> list[HelpEntry]:
 
 
 def reference_entries(classes: Iterable[type[DOMNode]]) -> list[HelpEntry]:
-    """Every binding the classes declare (including inherited ones), with its default key."""
+    """The console's own bindings (those with an id) that the classes and their kxconsole
+    bases declare, each under the class that declares it, with its default key."""
     entries: list[HelpEntry] = []
     for cls in classes:
         for klass in reversed(cls.__mro__):
+            if not klass.__module__.startswith("kxconsole."):
+                continue
             for binding in vars(klass).get("BINDINGS", []):
-                if not isinstance(binding, Binding) or not binding.description:
+                if not isinstance(binding, Binding) or not binding.id:
                     continue
                 entry = HelpEntry(
-                    _key_display(binding.key), binding.description, binding.id or "",
-                    scope_of(cls),
+                    _key_display(binding.key), binding.description, binding.id,
+                    scope_of(klass),
                 )
                 if entry not in entries:
                     entries.append(entry)

@@ -63,6 +63,12 @@ async def test_services_pane_lists_units_and_filters() -> None:
         await pilot.press("slash", *"ngin", "enter")
         await pilot.pause()
         assert _keys(pane) == ["nginx.service"]
+        await pilot.press("escape")  # clears the filter first …
+        await pilot.pause()
+        assert len(_keys(pane)) == 6 and isinstance(app.screen, HostScreen)
+        await pilot.press("escape")  # … then goes back
+        await pilot.pause()
+        assert isinstance(app.screen, FleetScreen)
 
 
 async def test_packages_pane_search_and_copy_command() -> None:

@@ -33,6 +33,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("reason", "Reason", 40),
 )
 
+_LABELS = {key: label for key, label, _ in COLUMNS}
+
 STATE_STYLES: dict[HostState, str] = {
     HostState.PENDING: "dim",
     HostState.CONNECTING: "dim italic",
@@ -68,8 +70,8 @@ class FleetTable(VimTable):
         Binding("a", "select_matching", "Select all shown", show=False, id="fleet.select-all"),
         Binding("x", "clear_selection", "Clear selection", show=False, id="fleet.select-clear"),
         *(
-            Binding(str(n), f"sort('{column}')", f"Sort by {column}", show=False,
-                    id=f"fleet.sort-{column}")
+            Binding(str(n), f"sort('{column}')", f"Sort by {_LABELS[column].lower()}",
+                    show=False, id=f"fleet.sort-{column}")
             for n, column in enumerate(SORT_COLUMNS, 1)
         ),
     ]

@@ -84,6 +84,7 @@ class ListingPane(CommandPane):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._render_rows()
+        self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -91,6 +92,15 @@ class ListingPane(CommandPane):
 
     def action_focus_filter(self) -> None:
         self.filter_input.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # esc clears a filter when there is one; otherwise it falls through (back to fleet)
+        if action == "clear_filter":
+            return bool(self.filter_input.value) or self.filter_input.has_focus
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
         self.filter_input.value = ""
