@@ -84,6 +84,9 @@ def _find_subcommand(argv: list[str]) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from kxconsole.secrets import install_log_redaction
+
+    install_log_redaction()  # revealed secrets never reach a log line, console or headless
     args_list = list(sys.argv[1:] if argv is None else argv)
     at = _find_subcommand(args_list)
     if at is None:
