@@ -236,7 +236,8 @@ _ADVICE: dict[SudoReason, str] = {
 def sudo_error(host: str, cmd: str, hidden: bool, preamble: bytes) -> SudoError:
     """The :class:`SudoError` for a privileged command whose start marker never arrived."""
     reason = classify_sudo_failure(preamble)
-    said = preamble.decode("utf-8", "replace").strip().replace("\n", " | ")[-300:]
+    lines = preamble.decode("utf-8", "replace").splitlines()
+    said = " | ".join(line.strip() for line in lines if line.strip())[-300:]
     message = (
         f"sudo refused on {host} for {redact(cmd, hidden)!r}: {_ADVICE[reason]}"
         + (f" (sudo said: {said})" if said else "")

@@ -29,6 +29,18 @@ async def key_conn(sshd_host: SshdHost, ssh_env: SshEnv) -> SSHConnector:
         yield conn  # type: ignore[misc]
 
 
+def cmdlines_containing(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def session_children(host: SshdHost) -> int:
     """How many client connections the sshd serves right now (one child per connection)."""
     parents = procs.parent_map()
@@ -46,6 +58,11 @@ async def test_sudo_wraps_the_whole_pipeline(key_conn: SSHConnector, ssh_env: Ss
     assert plain.stdout == uid + b"\n" + uid + b"\n"
     root = await key_conn.exec("id -u | (cat; id -u)", ExecOptions(sudo=True))
     assert (root.stdout, root.stderr, root.exit_code) == (b"0\n0\n", b"", 0)
+    # cwd and env survive sudo's environment reset: they are applied inside the script
+    r = await key_conn.exec(
+        'printf "%s|%s|" "$(pwd)" "$V"; id -u', ExecOptions(sudo=True, cwd="/", env={"V": "a b"})
+    )
+    assert r.stdout == b"/|a b|0\n"
 
 
 async def test_sudo_with_the_login_password(sshd_host: SshdHost, ssh_env: SshEnv) -> None:
@@ -172,8 +189,11 @@ async def test_timeout_kills_the_remote_process_with_a_sudo_password(
 ) -> None:
     arg = unique_sleep()
     async with SSHConnector(config_for(sshd_host, ssh_env, "password")) as conn:
+        task = asyncio.create_task(conn.exec(f"sleep {arg}", ExecOptions(timeout=5, sudo=True)))
+        assert await wait_until(lambda: pids_with_arg(arg))
+        assert not cmdlines_containing(ssh_env.password), "the sudo password is in an argv"
         with pytest.raises(CommandTimeout):
-            await conn.exec(f"sleep {arg}", ExecOptions(timeout=2, sudo=True))
+            await task
     assert await wait_until(lambda: not pids_with_arg(arg)), "the remote root sleep survived"
 
 
