@@ -30,6 +30,14 @@ class MarkedDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key written twice in one mapping (PyYAML would silently keep the last)."""
+
+    def __init__(self, key: str, first: int, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key {key!r} (first at line {first})", mark)
+        self.key, self.first = key, first
+
+
 class MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
         self.flatten_mapping(node)
@@ -43,6 +51,8 @@ class MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     None, None, "a mapping key must be a plain value", key_node.start_mark
                 )
             skey = "" if key is None else str(key)
+            if skey in out:
+                raise DuplicateKeyError(skey, out.key_lines[skey], key_node.start_mark)
             out[skey] = self.construct_object(value_node, deep=True)
             out.key_lines[skey] = key_node.start_mark.line + 1
         return out
@@ -57,6 +67,10 @@ def load_yaml(text: str, path: str) -> Any:
     """Parse YAML text; a syntax error becomes an :class:`InventoryError` naming file:line."""
     try:
         return yaml.load(text, Loader=MarkedLoader)  # a SafeLoader subclass
+    except DuplicateKeyError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise error(path, line, f"{exc.key!r} is written twice (first at line {exc.first})",
+                    "keep one of them, or merge their settings") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -125,3 +125,17 @@ def test_console_gets_the_effective_config(
     assert config.inventories == [a, b]  # type: ignore[attr-defined]
     assert config.fanout == 3  # type: ignore[attr-defined]
     assert config.sources["inventories"] == "flag"  # type: ignore[attr-defined]
+
+
+def test_inventory_honours_the_users_ssh_config(env: dict[str, str], tmp_path: Path) -> None:
+    ssh_dir = Path(env["HOME"]) / ".ssh"
+    ssh_dir.mkdir()
+    (ssh_dir / "config").write_text("Host app*\n  HostName 192.0.2.7\n  User cfguser\n"
+                                    "  Port 2022\n  IdentityFile ~/.ssh/app_key\n")
+    inventory = tmp_path / "inv.ini"
+    inventory.write_text("[apps]\napp1\napp2 ansible_user=explicit\n")
+    doc = json.loads(kx(env, "inventory", "--json", "-i", str(inventory)).stdout)
+    app1, app2 = doc["hosts"]
+    assert (app1["address"], app1["user"], app1["port"], app1["key"]) == (
+        "192.0.2.7", "cfguser", 2022, f"{env['HOME']}/.ssh/app_key")
+    assert app2["user"] == "explicit"
