@@ -33,9 +33,7 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        if isinstance(value, Secret):
-            value = value.reveal()
-        self._value = value
+        self._value: str = value._value if isinstance(value, Secret) else value
 
     def reveal(self) -> str:
         if len(self._value) >= _MIN_REDACT:
