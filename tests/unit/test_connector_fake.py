@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kxconsole.connector import (
+    ConnectionConfig,
     Connector,
     DryRunConnector,
     ExecOptions,
@@ -12,6 +13,7 @@ from kxconsole.connector import (
     FakeReply,
     LocalConnector,
     OutputChunk,
+    SSHConnector,
 )
 from kxconsole.errors import CommandError, CommandTimeout, SudoError
 
@@ -21,6 +23,7 @@ def test_fake_and_dry_run_keep_the_connector_protocol() -> None:
     assert isinstance(fake, Connector)
     assert isinstance(DryRunConnector(fake), Connector)
     assert isinstance(LocalConnector(), Connector)
+    assert isinstance(SSHConnector(ConnectionConfig(host="203.0.113.1")), Connector)
 
 
 async def test_replies_by_exact_command_then_regex_then_handler() -> None:
