@@ -242,8 +242,10 @@ async def test_download_http_error_fails(target: Target, http_on_host: tuple[str
     t = target
     base, _ = http_on_host
     with pytest.raises(Exception, match=r"404|not found|Not Found"):
-        await RUNNER.download(t.conn, t.facts, f"{base}/missing.tar.gz", "/tmp/missing.tar.gz")
-    assert not t.path("/tmp/missing.tar.gz").exists()
+        await RUNNER.download(t.conn, t.facts, f"{base}/missing.tar.gz", "/opt/missing.tgz", True)
+    # /tmp inside is the host's own tmpfs, invisible from outside: check under /opt
+    assert not t.path("/opt/missing.tgz").exists()
+    assert [p.name for p in t.path("/opt").iterdir()] == []  # no partial download left
 
 
 # ---------------------------------------------------------------- sysvinit services
@@ -270,3 +272,56 @@ async def test_sysvinit_service_start_stop_enable_disable(target: Target) -> Non
     assert _rc_links(t, "kxtestd") == []
     reload = await RUNNER.daemon_reload(t.conn, t.facts)
     assert not reload.changed  # a no-op on sysvinit
+
+
+async def test_add_repository(target: Target) -> None:
+    t = target
+    repo = "deb http://deb.debian.org/debian bookworm-backports main\n"
+    await twice(lambda: RUNNER.add_repository(t.conn, t.facts, repo))
+    written = [p for p in t.path("/etc/apt/sources.list.d").iterdir() if p.read_text() == repo]
+    assert len(written) == 1 and written[0].stat().st_mode & 0o7777 == 0o644
+
+
+async def test_hostile_path_is_data(target: Target) -> None:
+    t = target
+    path = "/opt/we ird/'q' $(touch kx-pwned);x\n`id`.conf"
+    await RUNNER.mkdirp(t.conn, "/opt/we ird", "0755", True)
+    await twice(lambda: RUNNER.write_file(t.conn, b"ok\n", path, "0644", True))
+    assert t.path(path).read_bytes() == b"ok\n"
+    for cwd in ("/", "/home/kxkey", "/opt/we ird"):
+        assert not t.path(f"{cwd}/kx-pwned").exists()
+    assert sorted(p.name for p in t.path("/opt/we ird").iterdir()) == [path.rsplit("/", 1)[1]]
+    await twice(lambda: RUNNER.remove(t.conn, path, True))
+    assert not t.path(path).exists()
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every entry of a host's writable layer: mode, size, content (for files)."""
+    state: dict[str, tuple[int, int, bytes]] = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        data = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+        state[str(path.relative_to(root))] = (st.st_mode, st.st_size, data)
+    return state
+
+
+async def test_dry_run_changes_nothing_on_the_host(target: Target) -> None:
+    t = target
+    dry = Runner(dry_run=True)
+    before = _tree(t.host.upper)
+    plans = [
+        await dry.install_packages(t.conn, t.facts, "hello"),
+        await dry.add_group(t.conn, "kxdry", False),
+        await dry.add_user(t.conn, "kxdry", None, None, None, True, False),
+        await dry.set_hostname(t.conn, t.facts, "kx-dry"),
+        await dry.add_host_entry(t.conn, "10.1.2.3", "dry.example.test"),
+        await dry.write_file(t.conn, b"x\n", "/etc/kx-dry.conf", "0600", True),
+        await dry.mkdirp(t.conn, "/opt/kx-dry", "0755", True),
+        await dry.start_service(t.conn, t.facts, "kxtestd"),
+        await dry.enable_service(t.conn, t.facts, "kxtestd"),
+    ]
+    for plan in plans:
+        assert plan.dry_run and plan.changed and plan.commands, plan
+    assert _tree(t.host.upper) == before
+    assert not await RUNNER.is_service_active(t.conn, t.facts, "kxtestd")
+    assert (await RUNNER.run(t.conn, "hostname")).strip() == t.host.name
