@@ -247,9 +247,7 @@ def _network(collect: _Collector) -> None:
         ("ipv6_default", "proc-net-ipv6-route", parse_proc_net_ipv6_route, 6),
     ):
         name = collect.parse(field_name, section_name, parser)
-        if name is None:
-            if field_name in facts.errors and "no " in facts.errors[field_name]:
-                del facts.errors[field_name]  # no default route is a fact, not a failure
+        if not name:  # None: the reason is in errors; "": no default route, not a failure
             continue
         try:
             value = default_address(facts.interfaces, name, version)

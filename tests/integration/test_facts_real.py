@@ -7,6 +7,7 @@ where those programs are hidden by bind mounts; nothing on the machine itself ch
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import shutil
@@ -85,7 +86,33 @@ def _meminfo_mib() -> int:
     raise AssertionError("no MemTotal in /proc/meminfo")
 
 
-def _assert_matches_this_machine(facts: Facts) -> None:
+NetSnapshot = dict[str, tuple[str, str]]  # interface → (flags, address) from /sys/class/net
+
+
+def _net_snapshot() -> NetSnapshot:
+    snapshot: NetSnapshot = {}
+    for name in os.listdir("/sys/class/net"):
+        base = Path("/sys/class/net", name)
+        try:
+            snapshot[name] = (
+                (base / "flags").read_text().strip(),
+                (base / "address").read_text().strip(),
+            )
+        except OSError:  # removed while we looked
+            continue
+    return snapshot
+
+
+def _stable_names(before: NetSnapshot, after: NetSnapshot) -> set[str]:
+    return {name for name, value in before.items() if after.get(name) == value}
+
+
+def _stable_only(facts: Facts, names: set[str]) -> Facts:
+    kept = [i for i in facts.interfaces if i.name in names]
+    return dataclasses.replace(facts, interfaces=kept)
+
+
+def _assert_matches_this_machine(facts: Facts, before: NetSnapshot) -> None:
     assert facts.errors == {}
     uname = os.uname()
     assert facts.kernel == facts.os.kernel == uname.release
@@ -118,12 +145,17 @@ def _assert_matches_this_machine(facts: Facts) -> None:
     else:
         assert facts.apparmor == "absent"
 
-    names = sorted(os.listdir("/sys/class/net"))
-    assert sorted(i.name for i in facts.interfaces) == names
+    # other tests on this machine may add or change interfaces (bridges, veths) meanwhile:
+    # check those that stayed the same from before the run until now
+    after = _net_snapshot()
+    stable = _stable_names(before, after)
+    names = {i.name for i in facts.interfaces}
+    assert stable <= names <= set(before) | set(after)
     for interface in facts.interfaces:
-        flags = int(Path(f"/sys/class/net/{interface.name}/flags").read_text(), 16)
-        assert interface.up == bool(flags & 0x1), interface
-        mac = Path(f"/sys/class/net/{interface.name}/address").read_text().strip()
+        if interface.name not in stable:
+            continue
+        flags, mac = before[interface.name]
+        assert interface.up == bool(int(flags, 16) & 0x1), interface
         if interface.name != "lo" and len(mac) == 17:
             assert interface.mac == mac.lower()
     lo = next(i for i in facts.interfaces if i.name == "lo")
@@ -138,17 +170,20 @@ def _assert_matches_this_machine(facts: Facts) -> None:
 
 @pytest.mark.parametrize("shell", ["sh", "dash", "bash", "busybox"])
 def test_facts_match_this_machine(shell: str) -> None:
+    before = _net_snapshot()
     output, elapsed = _run(_as_nobody(_shells()[shell]))
     assert "end" in split_sections(output)
-    _assert_matches_this_machine(parse_facts(output))
+    _assert_matches_this_machine(parse_facts(output), before)
     assert elapsed < 20  # generous: other engineers' tests share the 2 cores
 
 
 def test_all_shells_agree() -> None:
+    before = _net_snapshot()
     results = {name: parse_facts(_run(_as_nobody(argv))[0]) for name, argv in _shells().items()}
-    reference = results.pop("sh")
+    stable = _stable_names(before, _net_snapshot())
+    reference = _stable_only(results.pop("sh"), stable)
     for name, facts in results.items():
-        assert facts == reference, name
+        assert _stable_only(facts, stable) == reference, name
 
 
 def test_script_starts_few_processes(tmp_path: Path) -> None:
@@ -209,12 +244,15 @@ def _run_without(names: tuple[str, ...], tmp_path: Path) -> str:
 
 def test_without_ip_falls_back_to_ifconfig(public_tmp: Path) -> None:
     _require("ifconfig", "net-tools")
+    before = _net_snapshot()
     output = _run_without(("ip",), public_tmp)
     sections = split_sections(output)
     assert "ifconfig" in sections and "ip-addr" not in sections
     facts = parse_facts(output)
-    _assert_matches_this_machine(facts)
+    _assert_matches_this_machine(facts, before)
     with_ip = parse_facts(_run(_as_nobody(_shells()["sh"]))[0])
+    stable = _stable_names(before, _net_snapshot())
+    facts, with_ip = _stable_only(facts, stable), _stable_only(with_ip, stable)
     assert facts.ipv4_default == with_ip.ipv4_default
     assert facts.ipv6_default == with_ip.ipv6_default
     assert {i.name: sorted(i.ipv4) for i in facts.interfaces} == {
@@ -223,12 +261,15 @@ def test_without_ip_falls_back_to_ifconfig(public_tmp: Path) -> None:
 
 
 def test_without_ip_or_ifconfig_falls_back_to_proc_and_sys(public_tmp: Path) -> None:
+    before = _net_snapshot()
     output = _run_without(("ip", "ifconfig"), public_tmp)
     sections = split_sections(output)
     assert "sys-class-net" in sections and "ifconfig" not in sections
     facts = parse_facts(output)
-    _assert_matches_this_machine(facts)
+    _assert_matches_this_machine(facts, before)
     with_ip = parse_facts(_run(_as_nobody(_shells()["sh"]))[0])
+    stable = _stable_names(before, _net_snapshot())
+    facts, with_ip = _stable_only(facts, stable), _stable_only(with_ip, stable)
     assert facts.ipv4_default == with_ip.ipv4_default
     assert facts.ipv6_default == with_ip.ipv6_default
     for name in ("ipv4", "ipv6"):
@@ -249,9 +290,10 @@ async def test_gather_facts_over_real_ssh(ssh_env: SshEnv, sshd_host: SshdHost) 
         return await exec_once(cmd, opts)
 
     conn.exec = counting_exec  # type: ignore[method-assign]
+    before = _net_snapshot()
     try:
         facts = await Runner().gather_facts(conn)
     finally:
         await conn.close()
     assert calls == [FACTS_SCRIPT]  # one round trip
-    _assert_matches_this_machine(facts)
+    _assert_matches_this_machine(facts, before)

@@ -180,23 +180,30 @@ def parse_proc_net_if_inet6(text: str) -> dict[str, list[str]]:
 
 
 def parse_proc_net_route(text: str) -> str:
-    """/proc/net/route → the interface of the IPv4 default route (destination 00000000).
-    Raises ValueError when there is none."""
-    for line in text.splitlines()[1:]:
+    """/proc/net/route → the interface of the IPv4 default route (destination 00000000), or
+    "" when the host has none. Raises ValueError when the text is not that table."""
+    lines = text.splitlines()
+    if not lines or lines[0].split()[:2] != ["Iface", "Destination"]:
+        raise ValueError("not /proc/net/route (no 'Iface Destination' header)")
+    for line in lines[1:]:
         tokens = line.split()
         if len(tokens) >= 8 and tokens[1] == "00000000" and tokens[7] == "00000000":
             return tokens[0]
-    raise ValueError("no IPv4 default route in /proc/net/route")
+    return ""
 
 
 def parse_proc_net_ipv6_route(text: str) -> str:
-    """/proc/net/ipv6_route → the interface of the IPv6 default route (::/0, not ``lo``).
-    Raises ValueError when there is none."""
+    """/proc/net/ipv6_route → the interface of the IPv6 default route (::/0, not ``lo``), or
+    "" when the host has none (an empty file: IPv6 without routes, or disabled)."""
     for line in text.splitlines():
         tokens = line.split()
-        if len(tokens) == 10 and tokens[0] == "0" * 32 and tokens[1] == "00" and tokens[9] != "lo":
+        if not tokens:
+            continue
+        if len(tokens) != 10:
+            raise ValueError(f"not /proc/net/ipv6_route: {line.strip()[:80]!r}")
+        if tokens[0] == "0" * 32 and tokens[1] == "00" and tokens[9] != "lo":
             return tokens[9]
-    raise ValueError("no IPv6 default route in /proc/net/ipv6_route")
+    return ""
 
 
 def parse_proc_net_fib_trie(text: str) -> list[str]:
