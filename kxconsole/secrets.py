@@ -32,7 +32,7 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str | Secret) -> None:
         self._value: str = value._value if isinstance(value, Secret) else value
 
     def reveal(self) -> str:
@@ -287,6 +287,14 @@ class PromptSecretProvider:
             return None
         self._answers[key] = Secret(answer)
         return self._answers[key]
+
+    def answered(self, request: SecretRequest) -> bool:
+        return self._key(request) in self._answers
+
+    def answer(self, request: SecretRequest, value: str | Secret) -> None:
+        """Remember an answer obtained elsewhere (e.g. an async modal asked before connecting,
+        so that the synchronous lookup never blocks an event loop)."""
+        self._answers[self._key(request)] = Secret(value)
 
     def forget(self, name: str | None = None) -> None:
         """Drop remembered answers (all, or one secret's), e.g. after a wrong password."""

@@ -60,6 +60,29 @@ def connection_config_for(
     return _config_for(host, inventory, secrets, config, seen=(), jump=False)
 
 
+def secret_requests_for(host: Host, inventory: Inventory) -> list[SecretRequest]:
+    """The named secrets connecting to ``host`` may ask for (its jump hosts' included), minus
+    those written inline in the inventory. An async caller (the console) can ask for the
+    missing ones up front and hand the answers to ``PromptSecretProvider.answer``."""
+    requests: list[SecretRequest] = []
+    current: Host | None = host
+    seen: set[str] = set()
+    jump = False
+    while current is not None and current.name not in seen:
+        seen.add(current.name)
+        group = current.groups[0] if current.groups else None
+        wanted = [(current.password_secret, "SSH password"),
+                  (current.private_key_secret, "SSH private key")]
+        if not jump:
+            wanted.append((current.sudo_password_secret, "sudo password"))
+        requests += [SecretRequest(name, purpose, current.name, group)
+                     for name, purpose in wanted
+                     if name is not None and name not in inventory.secrets]
+        current = inventory.hosts.get(current.bastion) if current.bastion else None
+        jump = True
+    return requests
+
+
 def connector_for(
     host: Host, inventory: Inventory, secrets: SecretStore, config: Config
 ) -> Connector:

@@ -107,3 +107,24 @@ async def test_bundled_local_inventory_runs_a_real_command(config: Config) -> No
     async with conn:
         result = await conn.exec("echo kx-$((20+22))")
     assert result.ok and result.stdout_text.strip() == "kx-42"
+
+
+def test_secrets_can_be_asked_up_front_then_lookups_do_not_prompt(
+    inv: Inventory, config: Config
+) -> None:
+    from kxconsole.inventory.connect import secret_requests_for
+
+    requests = secret_requests_for(inv.hosts["node1"], inv)
+    assert [(r.name, r.purpose, r.host, r.group) for r in requests] == [
+        ("prod-login", "SSH password", "node1", "prod"),
+        ("prod-sudo", "sudo password", "node1", "prod"),
+    ]  # jump2 and jump1 need no secret to be jumped through
+    assert [r.name for r in secret_requests_for(inv.hosts["jump1"], inv)] == ["jump-sudo"]
+    prompt = PromptSecretProvider(lambda p: pytest.fail(f"asked: {p}"), scope="group")
+    for request in requests:  # what an async console does with its modal
+        assert not prompt.answered(request)
+        prompt.answer(request, f"answer-{request.name}")
+    store = SecretStore([prompt])
+    cfg = connection_config_for(inv.hosts["node2"], inv, store, config)  # same group: no ask
+    assert cfg.password == Secret("answer-prod-login")
+    assert cfg.sudo_password == Secret("answer-prod-sudo")
