@@ -7,6 +7,7 @@
 from kxconsole.inventory.connect import (
     connection_config_for,
     connector_for,
+    secret_requests_for,
     secret_store_for,
 )
 from kxconsole.inventory.loader import default_inventory_path, load_inventories, load_inventory
@@ -21,5 +22,6 @@ __all__ = [
     "default_inventory_path",
     "load_inventories",
     "load_inventory",
+    "secret_requests_for",
     "secret_store_for",
 ]
