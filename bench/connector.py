@@ -94,14 +94,14 @@ async def main(sizes: list[int], rounds: int, sequential: int) -> None:
     env = start_ssh_env(Path(tempfile.mkdtemp(prefix="kx-bench-")))
     fleet = start_sshd_fleet(env, max(sizes))
     print(f"{max(sizes)} sshd on loopback, median of {rounds} alternating rounds\n")
-    print(f"{'work':<44} {'kxconsole':>10} {'reference':>10} {'figure':>12}")
+    print(f"{'work':<46} {'kxconsole':>10} {'reference':>10} {'figure':>12}")
     for n in sizes:
         hosts = fleet[:n]
         kx, bare = await median_pair(
             rounds, lambda h=hosts: kx_fan_out(env, h), lambda h=hosts: bare_fan_out(env, h)
         )
         label = f"connect + 1 command, {n} host(s) (vs asyncssh)"
-        print(f"{label:<44} {kx:>9.3f}s {bare:>9.3f}s {kx / bare:>10.2f}x")
+        print(f"{label:<46} {kx:>9.3f}s {bare:>9.3f}s {kx / bare:>10.2f}x")
     host = fleet[0]
     reused, fresh = await median_pair(
         rounds,
@@ -109,7 +109,7 @@ async def main(sizes: list[int], rounds: int, sequential: int) -> None:
         lambda: kx_per_command(env, host, sequential),
     )
     label = f"{sequential} sequential cmds, reused (vs per-cmd)"
-    print(f"{label:<44} {reused:>9.3f}s {fresh:>9.3f}s {fresh / reused:>9.1f}x faster")
+    print(f"{label:<46} {reused:>9.3f}s {fresh:>9.3f}s {fresh / reused:>9.1f}x faster")
     print("\ntargets: fan-out ratio <= 1.2x; reuse speedup >= 5x")
 
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kxconsole.connector.base import ExecOptions
@@ -82,6 +82,7 @@ HOSTILE = st.text(
 )
 
 
+@settings(deadline=None, max_examples=60)  # runs a real sh: no per-example deadline on a busy box
 @given(value=HOSTILE)
 def test_hostile_env_values_reach_the_command_unchanged(value: str) -> None:
     p = prepare('printf %s "$V"', ExecOptions(env={"V": value}), is_root=False, sudo_password=None)
