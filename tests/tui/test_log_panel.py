@@ -111,7 +111,7 @@ async def test_partial_lines_are_joined_per_host_and_stream() -> None:
         panel.write_chunk("a", "stdout", b"\xa9\n")
         panel.write_chunk("b", "stdout", b"no newline at end")
         panel.flush()
-        got = [(ln.host, ln.stream, ln.text) for ln in panel._buffer.lines]
+        got = [(ln[1], ln[2], ln[3]) for ln in panel._buffer.lines]
         assert got == [
             ("b", "stdout", "other"),
             ("a", "stdout", "hello"),
@@ -120,7 +120,7 @@ async def test_partial_lines_are_joined_per_host_and_stream() -> None:
         ]
         panel.end_stream("b")
         panel.flush()
-        assert panel._buffer.lines[-1].text == "no newline at end"
+        assert panel._buffer.lines[-1][3] == "no newline at end"
         assert panel.lines_received == 5
 
 
@@ -129,7 +129,7 @@ async def test_control_characters_and_ansi_are_neutralised() -> None:
     async with app.run_test(size=(80, 10)):
         app.panel.write_chunk(None, "stdout", b"\x1b[31mred\x1b[0m\ta\x07b\n")
         app.panel.flush()
-        assert app.panel._buffer.lines[0].text == "red     a\N{REPLACEMENT CHARACTER}b"
+        assert app.panel._buffer.lines[0][3] == "red     a\N{REPLACEMENT CHARACTER}b"
 
 
 async def test_stderr_lines_carry_the_stderr_style_and_merged_prefix() -> None:
@@ -170,7 +170,7 @@ async def test_max_lines_bounds_buffer_and_display() -> None:
         assert panel.lines_received == 1000
         assert panel.lines_total == panel.lines_shown == 100
         assert view.virtual_size.height == 100
-        assert panel._buffer.lines[0].text == "line 900"
+        assert panel._buffer.lines[0][3] == "line 900"
         await pilot.press("g")
         assert visible_rows(view)[0].endswith("line 900")
         panel.set_filter("line 9[5-9]")
@@ -187,7 +187,7 @@ async def test_pending_queue_is_bounded_when_the_timer_is_late() -> None:
             app.panel.write_chunk(None, "stdout", f"{i}\n".encode())
         assert len(app.panel._buffer.pending) <= 100
         app.panel.flush()
-        assert [ln.text for ln in app.panel._buffer.lines] == [str(i) for i in range(950, 1000)]
+        assert [ln[3] for ln in app.panel._buffer.lines] == [str(i) for i in range(950, 1000)]
 
 
 async def test_clear_forgets_everything() -> None:
@@ -213,7 +213,7 @@ async def test_consume_shows_a_real_local_command_and_returns_its_exit_code() ->
         assert code == 3
         app.panel.flush()
         await pilot.pause()
-        lines = {(ln.stream, ln.text) for ln in app.panel._buffer.lines}
+        lines = {(ln[2], ln[3]) for ln in app.panel._buffer.lines}
         assert lines == {("stdout", "one"), ("stdout", "two"), ("stdout", "tail"),
                          ("stderr", "oops")}
         rows = visible_rows(app.view)

@@ -25,7 +25,7 @@ def haystack(count: int = 300) -> bytes:
 def current_text(panel: LogPanel) -> str | None:
     seq = panel._view.current_seq
     index = None if seq is None else panel._buffer.index_of(seq)
-    return None if index is None else panel._buffer.view[index].text
+    return None if index is None else panel._buffer.view[index][3]
 
 
 async def test_search_highlights_and_n_N_move_between_matches() -> None:

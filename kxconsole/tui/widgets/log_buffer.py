@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from itertools import repeat
+from typing import Final, Literal
 
 StreamName = Literal["stdout", "stderr"]
 
@@ -19,17 +20,25 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-class LogLine(NamedTuple):
-    """One complete line. ``seq`` numbers lines in arrival order, across all hosts."""
+LogLine = tuple[int, str | None, StreamName, str]
+"""One complete line: ``(seq, host, stream, text)``. ``seq`` numbers lines in arrival order
+across all hosts. A plain tuple, not a NamedTuple: built by ``zip`` at C speed, 50k a second."""
 
-    seq: int
-    host: str | None
-    stream: StreamName
-    text: str
+# field positions (Final, so mypy knows the type of each field)
+SEQ: Final = 0
+HOST: Final = 1
+STREAM: Final = 2
+TEXT: Final = 3
+
+# Bytes that need no cleaning: printable ASCII and the newline.
+_PLAIN = bytes(range(0x20, 0x7F)) + b"\n"
 
 
 def clean_text(text: str) -> str:
-    """Printable text: ANSI escapes dropped, tabs expanded, other controls shown as �."""
+    """Printable text: a trailing CR dropped, ANSI escapes dropped, tabs expanded, other
+    controls shown as �."""
+    if text.endswith("\r"):
+        text = text[:-1]
     if text.isprintable():
         return text
     text = _ANSI.sub("", text).expandtabs()
@@ -90,8 +99,12 @@ class LogBuffer:
             return
         if end + 1 < len(data):
             self._partial[key] = data[end + 1 :]
-        # "\n" never occurs inside a UTF-8 sequence, so the complete part decodes at once
-        texts = data[:end].decode("utf-8", "replace").split("\n")
+        complete = data[:end]
+        if complete.translate(None, _PLAIN):  # controls or non-ASCII: the careful way
+            # "\n" never occurs inside a UTF-8 sequence, so the complete part decodes at once
+            texts = [clean_text(t) for t in complete.decode("utf-8", "replace").split("\n")]
+        else:
+            texts = complete.decode("ascii").split("\n")
         self._queue(host, stream, texts)
 
     def end_stream(self, host: str | None, stream: StreamName | None = None) -> None:
@@ -100,22 +113,19 @@ class LogBuffer:
         for name in streams:
             partial = self._partial.pop((host, name), b"")
             if partial:
-                self._queue(host, name, [partial.decode("utf-8", "replace")])
+                self._queue(host, name, [clean_text(partial.decode("utf-8", "replace"))])
 
     def _queue(self, host: str | None, stream: StreamName, texts: list[str]) -> None:
+        """Queue clean ``texts`` as lines; keeps the queue bounded if the timer is late."""
         if host not in self.hosts:
             self.hosts[host] = None
-        seq = self._seq
+        count = len(texts)
         pending = self.pending
-        for text in texts:
-            if text.endswith("\r"):
-                text = text[:-1]
-            pending.append(LogLine(seq, host, stream, clean_text(text)))
-            seq += 1
-        self._seq = seq
-        self.received += len(texts)
-        excess = len(pending) - 2 * self.max_lines
-        if excess > 0:  # the timer is late: keep memory bounded anyway
+        seqs = range(self._seq, self._seq + count)
+        pending.extend(zip(seqs, repeat(host), repeat(stream), texts))
+        self._seq += count
+        self.received += count
+        if len(pending) > 2 * self.max_lines:  # keep memory bounded anyway
             overflow = len(pending) - self.max_lines
             del pending[:overflow]
             self.dropped += overflow
@@ -144,8 +154,8 @@ class LogBuffer:
             matched = [line for line in new if self.passes(line)]
             self.view.extend(matched)
             shown_added = len(matched)
-            first_kept = lines[0].seq
-            cut = bisect_left(self.view, first_kept, key=lambda line: line.seq)
+            first_kept = lines[0][SEQ]
+            cut = bisect_left(self.view, first_kept, key=_seq)
             if cut:
                 del self.view[:cut]
         return Commit(len(new), shown_added, shown_before + shown_added - len(self.view))
@@ -176,7 +186,7 @@ class LogBuffer:
         so a filter can select hosts."""
         if self.filter is None:
             return True
-        subject = f"{host_tag(line.host)} {line.text}" if self.merged else line.text
+        subject = f"{host_tag(line[HOST])} {line[TEXT]}" if self.merged else line[TEXT]
         return (self.filter.search(subject) is None) is self.filter_inverse
 
     # reading ------------------------------------------------------------------------------
@@ -184,11 +194,15 @@ class LogBuffer:
     def index_of(self, seq: int) -> int | None:
         """Position of line ``seq`` in the view, or None if it is not shown."""
         view = self.view
-        i = bisect_left(view, seq, key=lambda line: line.seq)
-        return i if i < len(view) and view[i].seq == seq else None
+        i = bisect_left(view, seq, key=_seq)
+        return i if i < len(view) and view[i][SEQ] == seq else None
 
     def nearest_index(self, seq: int) -> int:
         """Position in the view of line ``seq`` or, if hidden, of the next shown line."""
         return min(
-            bisect_left(self.view, seq, key=lambda line: line.seq), max(0, len(self.view) - 1)
+            bisect_left(self.view, seq, key=_seq), max(0, len(self.view) - 1)
         )
+
+
+def _seq(line: LogLine) -> int:
+    return line[SEQ]

@@ -30,7 +30,7 @@ from textual.widgets import Label
 from kxconsole.connector.base import ExecStream
 from kxconsole.errors import ValidationError
 from kxconsole.tui.widgets.log_bar import LogBar
-from kxconsole.tui.widgets.log_buffer import LogBuffer, host_tag
+from kxconsole.tui.widgets.log_buffer import HOST, SEQ, TEXT, LogBuffer, host_tag
 from kxconsole.tui.widgets.log_view import LogView
 
 FLUSH_INTERVAL = 1 / 15  # seconds: smooth to the eye, a few dozen redraws at most per second
@@ -204,9 +204,9 @@ class LogPanel(Vertical):
         lines = self._buffer.lines
         if self._buffer.merged:
             width = max((len(host_tag(h)) for h in self._buffer.hosts), default=0) + 1
-            text = "".join(f"{host_tag(line.host).ljust(width)}{line.text}\n" for line in lines)
+            text = "".join(f"{host_tag(line[HOST]).ljust(width)}{line[TEXT]}\n" for line in lines)
         else:
-            text = "".join(f"{line.text}\n" for line in lines)
+            text = "".join(f"{line[TEXT]}\n" for line in lines)
         target.write_text(text, encoding="utf-8")
         return target.resolve()
 
@@ -259,7 +259,7 @@ class LogPanel(Vertical):
         bad regex (and keeps the previous filter)."""
         compiled = compile_pattern(pattern) if pattern else None
         self.flush()
-        top = self._buffer.view[self._top_index()].seq if self.lines_shown else None
+        top = self._buffer.view[self._top_index()][SEQ] if self.lines_shown else None
         self._filter_text = pattern or ""
         self._buffer.set_filter(compiled, inverse)
         self._view.view_replaced()
@@ -278,7 +278,7 @@ class LogPanel(Vertical):
         count = len(view)
         for k in range(count):
             index = (start + k * step) % count
-            if pattern.search(view[index].text):
+            if pattern.search(view[index][TEXT]):
                 wrapped = (index < start) if step > 0 else (index > start)
                 self._go_to(index)
                 self._set_message("search wrapped" if wrapped and k else "")
@@ -288,7 +288,7 @@ class LogPanel(Vertical):
 
     def _go_to(self, index: int) -> None:
         self.follow = False
-        self._view.current_seq = self._buffer.view[index].seq
+        self._view.current_seq = self._buffer.view[index][SEQ]
         self._view.show_index(index)
         self._view.restyle()
 

@@ -21,7 +21,16 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kxconsole.tui.widgets.log_buffer import Commit, LogBuffer, LogLine, host_tag
+from kxconsole.tui.widgets.log_buffer import (
+    HOST,
+    SEQ,
+    STREAM,
+    TEXT,
+    Commit,
+    LogBuffer,
+    LogLine,
+    host_tag,
+)
 
 
 class LogView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -45,7 +54,6 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         & > .log-view--host { color: $text-accent; }
         & > .log-view--match { background: $warning; color: $background; text-style: bold; }
         & > .log-view--current { background: $primary 35%; }
-        &:focus { background-tint: $foreground 4%; }
     }
     """
 
@@ -89,7 +97,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         """One batch of lines arrived (``new``, already in the buffer): resize, then either
         stick to the end or keep the lines on screen still."""
         if new:
-            widest = max(map(len, (line.text for line in new)))  # len ≈ cells; exact is slower
+            widest = max(len(line[TEXT]) for line in new)  # len ≈ cells; exact is slower
             self._text_width = max(self._text_width, widest)
         if self.buffer.merged and len(self.buffer.hosts) and self._update_prefix_width():
             self._strips.clear()
@@ -181,18 +189,20 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
-        base = self.rich_style
         view = self.buffer.view
         if index >= len(view):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._line_styles()[0])
         line = view[index]
-        strip = self._strips.get(line.seq)
+        strip = self._strips.get(line[SEQ])
         if strip is None:
-            strip = self._render_log_line(line)
-            self._strips[line.seq] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+            strip = self._render_log_line(line, width)
+            self._strips[line[SEQ]] = strip
+        if scroll_x == 0 and strip.cell_length == width:
+            return strip  # the common case: no cropping, no new Strip
+        return strip.crop_extend(scroll_x, scroll_x + width, self._line_styles()[0])
 
-    def _render_log_line(self, line: LogLine) -> Strip:
+    def _line_styles(self) -> tuple[Style, Style, Style, Style, Style]:
+        """(base, stderr, host, match, current) styles, computed once per style change."""
         if self._styles is None:
             base = self.rich_style
             stderr, host, match = (
@@ -202,17 +212,21 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
             # only the background of the current line, blended (a partial style drops alpha)
             current = Style(bgcolor=self.get_component_rich_style("log-view--current").bgcolor)
             self._styles = (base, base + stderr, base + host, match, current)
-        base, stderr, host, match, current = self._styles
-        text_style = stderr if line.stream == "stderr" else base
-        is_current = line.seq == self.current_seq
+        return self._styles
+
+    def _render_log_line(self, line: LogLine, width: int) -> Strip:
+        """The whole line (prefix, text, matches) padded to at least ``width`` cells."""
+        base, stderr, host, match, current = self._line_styles()
+        text_style = stderr if line[STREAM] == "stderr" else base
+        is_current = line[SEQ] == self.current_seq
         segments: list[Segment] = []
         if self.buffer.merged:
-            prefix = host_tag(line.host).ljust(self._prefix_width)
+            prefix = host_tag(line[HOST]).ljust(self._prefix_width)
             segments.append(Segment(prefix, host + current if is_current else host))
         if is_current:
             text_style += current
         match = text_style + match  # the match colours win over the current-line tint
-        text = line.text
+        text = line[TEXT]
         position = 0
         if self.search is not None:
             for found in self.search.finditer(text):
@@ -228,8 +242,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         cells = (len(text) if text.isascii() else cell_len(text)) + (
             self._prefix_width if self.buffer.merged else 0
         )
-        if is_current:  # the current line is highlighted across the whole width
-            pad = max(0, self.size.width - cells)
-            segments.append(Segment(" " * pad, base + current))
-            cells += pad
+        if cells < width:  # the current line is tinted across the whole width
+            segments.append(Segment(" " * (width - cells), base + current if is_current else base))
+            cells = width
         return Strip(segments, cells)
