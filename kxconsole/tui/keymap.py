@@ -15,6 +15,7 @@ Textual change that breaks it fails loudly instead of silently keeping the key.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -37,6 +38,14 @@ NAMED_KEYS = frozenset(
     | {"space", "enter", "tab", "escape", "backspace", "newline"}
 )
 BINDING_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+def user_keymap_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CONFIG_HOME/kxconsole/keymap.yaml`` (``~/.config`` when the variable is unset).
+    A missing file means no user keymap; check ``exists()`` before :func:`load_keymap`."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "kxconsole" / "keymap.yaml"
 
 
 def is_valid_key(key: str) -> bool:

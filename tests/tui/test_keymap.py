@@ -12,7 +12,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from kxconsole.tui.keymap import apply_keymap, binding_ids, is_valid_key, load_keymap
+from kxconsole.tui.keymap import (
+    apply_keymap,
+    binding_ids,
+    is_valid_key,
+    load_keymap,
+    user_keymap_path,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "keymap"
 BAD_CASES = sorted((DATA / "bad").glob("*.yaml"))
@@ -157,3 +163,10 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
 )
 def test_key_names(key: str, valid: bool) -> None:
     assert is_valid_key(key) is valid
+
+
+def test_user_keymap_path_follows_xdg(tmp_path: Path) -> None:
+    assert user_keymap_path({"XDG_CONFIG_HOME": str(tmp_path)}) == (
+        tmp_path / "kxconsole" / "keymap.yaml"
+    )
+    assert user_keymap_path({}) == Path.home() / ".config" / "kxconsole" / "keymap.yaml"
