@@ -89,7 +89,7 @@ class _Session(asyncssh.SSHClientSession[bytes], Channel):
 
 
 class _Client(asyncssh.SSHClient):
-    def __init__(self, checker: HostKeyChecker, on_lost: Callable[[], None]) -> None:
+    def __init__(self, checker: HostKeyChecker, on_lost: Callable[[_Client], None]) -> None:
         self._checker = checker
         self._on_lost = on_lost
 
@@ -99,7 +99,7 @@ class _Client(asyncssh.SSHClient):
         return self._checker.decide(host, addr, port, key)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._on_lost()
+        self._on_lost(self)
 
 
 class SSHConnector(ShellConnector):
@@ -111,6 +111,7 @@ class SSHConnector(ShellConnector):
         self._conn: asyncssh.SSHClientConnection | None = None
         self._bastion: SSHConnector | None = None
         self._lost = False
+        self._client: _Client | None = None  # the asyncssh client of the current connection
         self._connect_lock = asyncio.Lock()
         self._sessions = asyncio.Semaphore(config.max_sessions)
         self._kill_sessions = asyncio.Semaphore(KILL_SLOTS)
@@ -156,8 +157,13 @@ class SSHConnector(ShellConnector):
                 self.connections_made += 1
             return self._conn
 
-    def _mark_lost(self) -> None:
-        self._lost = True
+    def _new_client(self, checker: HostKeyChecker) -> _Client:
+        self._client = _Client(checker, self._mark_lost)
+        return self._client
+
+    def _mark_lost(self, client: _Client) -> None:
+        if client is self._client:  # a late notice from a replaced connection changes nothing
+            self._lost = True
 
     async def _open_connection(self) -> asyncssh.SSHClientConnection:
         cfg = self.config
@@ -175,7 +181,7 @@ class SSHConnector(ShellConnector):
                 username=cfg.user or local_username(),
                 password=cfg.password.reveal() if cfg.password else None,
                 known_hosts=checker.asyncssh_known_hosts(),
-                client_factory=lambda: _Client(checker, self._mark_lost),
+                client_factory=lambda: self._new_client(checker),
                 connect_timeout=cfg.timeout,
                 login_timeout=cfg.timeout,
                 keepalive_interval=cfg.keepalive_interval,
