@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from textual import events
+
 from kxconsole.connector import LocalConnector
 from kxconsole.tui.widgets.log_panel import FLUSH_INTERVAL
 from tests.tui.log_app import LogApp, row_text, styles_of, visible_rows
@@ -222,3 +224,21 @@ async def test_consume_shows_a_real_local_command_and_returns_its_exit_code() ->
         error_color = app.view.get_component_rich_style("log-view--stderr").color
         assert [s.color for s in styles_of(err_row, "oops")] == [error_color]
         assert row_text(err_row).startswith("[local]")
+
+
+async def test_mouse_wheel_up_pauses_and_wheel_back_down_resumes() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        panel, view = app.panel, app.view
+        panel.write_chunk(None, "stdout", numbered(0, 200))
+        panel.flush()
+        await pilot.pause()
+        view.post_message(events.MouseScrollUp(view, 5, 5, 0, -1, 0, False, False, False))
+        await pilot.pause()
+        assert not panel.follow and view.scroll_y < view.max_scroll_y
+        for _ in range(20):  # bounded: a few wheel steps reach the bottom again
+            if panel.follow:
+                break
+            view.post_message(events.MouseScrollDown(view, 5, 5, 0, 1, 0, False, False, False))
+            await pilot.pause()
+        assert panel.follow and view.scroll_y == view.max_scroll_y
