@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -26,8 +27,8 @@ EventSink = Callable[[FleetEvent], None]
 REASON_MAX = 120  # characters of an error message kept on a row
 
 
-def classify_error(exc: BaseException) -> tuple[HostState, str]:
-    """The row state and a short one-line reason for a failure of one host."""
+def classify_error(exc: BaseException, host: str = "") -> tuple[HostState, str]:
+    """The row state and a short one-line reason for a failure of ``host``."""
     if isinstance(exc, HostKeyError):
         state = HostState.HOST_KEY_CHANGED if exc.changed else HostState.HOST_KEY_UNKNOWN
     elif isinstance(exc, AuthError):
@@ -38,12 +39,16 @@ def classify_error(exc: BaseException) -> tuple[HostState, str]:
         state = HostState.TIMEOUT
     else:
         state = HostState.ERROR
-    return state, short_reason(exc)
+    return state, short_reason(exc, host)
 
 
-def short_reason(exc: BaseException) -> str:
+def short_reason(exc: BaseException, host: str = "") -> str:
+    """The first line of the error, without a leading ``host:`` or ``host (addr):`` (the row
+    already names the host), cut to ``REASON_MAX`` characters."""
     text = exc.message if isinstance(exc, KxError) else str(exc)
     line = (text.strip().splitlines() or [""])[0] or type(exc).__name__
+    if host:
+        line = re.sub(rf"^{re.escape(host)}(\s*\([^)]*\))?:\s*", "", line) or line
     return line if len(line) <= REASON_MAX else line[: REASON_MAX - 1] + "…"
 
 
@@ -120,7 +125,7 @@ class FleetGatherer:
                 await self._drop(name)
                 return None
             except Exception as exc:  # one host's failure must never stop the fleet
-                state, reason = classify_error(exc)
+                state, reason = classify_error(exc, name)
                 on_event(HostStateChanged(name, state, reason, self.clock()))
                 await self._drop(name)
                 return None

@@ -40,12 +40,11 @@ async def test_failures_show_on_rows_and_in_one_toast_per_kind() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot, app)
         table = app.screen.query_one(FleetTable)
-        states = {name: str(table.get_row(name)[3]) for name in FAILURES}
+        states = {name: str(table.get_row(name)[3]).split(" · ")[0] for name in FAILURES}
         assert states == {"web-01": "unreachable", "web-02": "auth failed",
                           "cache-01": "host key unknown"}
-        assert "connection refused" in str(table.get_row("web-01")[10])
-        assert str(table.get_row("cache-02")[3]) == "timeout"
-        assert "no answer within 1 s" in str(table.get_row("cache-02")[10])
+        assert "connection refused" in str(table.get_row("web-01")[3])
+        assert str(table.get_row("cache-02")[3]).startswith("timeout · no answer within 1 s")
         assert str(table.get_row("web-03")[3]) == "up"  # the others are unaffected
         titles = sorted(title for title, _ in _toasts(app))
         assert titles == ["Auth failed", "Host key unknown", "Timeout", "Unreachable"]

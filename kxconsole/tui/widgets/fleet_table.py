@@ -23,14 +23,13 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("sel", " ", 1),
     ("host", "Host", 18),
     ("group", "Group", 12),
-    ("status", "Status", 16),
+    ("status", "Status", 30),
     ("hostname", "Hostname", 24),
     ("os", "OS", 24),
     ("kernel", "Kernel", 20),
     ("cpu", "CPU", 4),
     ("memory", "Memory", 9),
     ("seen", "Last seen", 9),
-    ("reason", "Reason", 40),
 )
 
 _LABELS = {key: label for key, label, _ in COLUMNS}
@@ -105,15 +104,22 @@ class FleetTable(VimTable):
             mark,
             Text(row.name, style=name_style),
             Text(row.group, style=name_style),
-            Text(str(row.state), style=STATE_STYLES.get(row.state, "bold red")),
+            self.status_cell(row),
             f.hostname if f else "",
             row.os_name,
             f.kernel if f else "",
             str(f.total_cpu) if f and f.total_cpu else "",
             format_memory(f.total_memory) if f else "",
             format_clock(row.facts_at),
-            Text(row.reason, style="dim"),
         ]
+
+    @staticmethod
+    def status_cell(row: HostRow) -> Text:
+        """The state, and for a failure its short reason (the whole message is in ``e``)."""
+        text = Text(str(row.state), style=STATE_STYLES.get(row.state, "bold red"))
+        if row.reason:
+            text.append(f" · {row.reason}", style="dim")
+        return text
 
     def rebuild(self) -> None:
         """Re-add every visible row in order, keeping the cursor on the same host."""
