@@ -22,15 +22,15 @@ from typing import ClassVar, Literal, Self
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Label
 
 from kxconsole.connector.base import ExecStream
 from kxconsole.errors import ValidationError
 from kxconsole.tui.widgets.log_bar import LogBar
 from kxconsole.tui.widgets.log_buffer import HOST, SEQ, TEXT, LogBuffer, host_tag
+from kxconsole.tui.widgets.log_status import LogStatus
 from kxconsole.tui.widgets.log_view import LogView
 
 FLUSH_INTERVAL = 1 / 15  # seconds: smooth to the eye, a few dozen redraws at most per second
@@ -55,13 +55,6 @@ class LogPanel(Vertical):
     DEFAULT_CSS = """
     LogPanel {
         height: 1fr;
-        & > #log-status { height: 1; background: $panel; }
-        & > #log-status > Label { width: auto; padding: 0 1; }
-        & #log-badge { text-style: bold; }
-        & #log-badge.-follow { background: $success; color: $background; }
-        & #log-badge.-paused { background: $warning; color: $background; }
-        & #log-info { color: $text-muted; }
-        & #log-message { color: $text-warning; }
     }
     """
 
@@ -103,7 +96,6 @@ class LogPanel(Vertical):
         self._search_text = ""
         self._filter_text = ""
         self._unseen = 0  # lines shown since follow paused
-        self._message = ""
         self.flush_count = 0
         """How many times queued lines were committed to the widget (for tests and benches)."""
         self.save_directory: Path | None = None
@@ -133,10 +125,7 @@ class LogPanel(Vertical):
         return self._buffer.received
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="log-status"):
-            yield Label("FOLLOW", id="log-badge", classes="-follow")
-            yield Label("", id="log-info")
-            yield Label("", id="log-message")
+        yield LogStatus(id="log-status")
         yield self._view
         yield LogBar(id="log-bar")
 
@@ -261,6 +250,7 @@ class LogPanel(Vertical):
         self.flush()
         top = self._buffer.view[self._top_index()][SEQ] if self.lines_shown else None
         self._filter_text = pattern or ""
+        self._set_message("")
         self._buffer.set_filter(compiled, inverse)
         self._view.view_replaced()
         current = self._current_index()
@@ -377,25 +367,21 @@ class LogPanel(Vertical):
     # status line ---------------------------------------------------------------------------
 
     def _set_message(self, text: str) -> None:
-        self._message = text
+        if self.is_mounted:
+            self.query_one(LogStatus).message = text
         self._update_status()
 
     def _update_status(self) -> None:
         if not self.is_mounted:
             return
-        badge = self.query_one("#log-badge", Label)
-        badge.update("FOLLOW" if self.follow else "PAUSED")
-        badge.set_class(self.follow, "-follow")
-        badge.set_class(not self.follow, "-paused")
-        shown, total = self.lines_shown, self.lines_total
-        parts = [f"{shown:,} lines" if shown == total else f"{shown:,} of {total:,} lines"]
-        if not self.follow and self._unseen:
-            parts.append(f"+{self._unseen:,} new")
-        if self._buffer.filter is not None:
-            parts.append(
-                f"filter {'!' if self._buffer.filter_inverse else ''}/{self._filter_text}/"
-            )
-        if self._view.search is not None:
-            parts.append(f"search /{self._search_text}/")
-        self.query_one("#log-info", Label).update("  ".join(parts))
-        self.query_one("#log-message", Label).update(self._message)
+        buffer = self._buffer
+        self.query_one(LogStatus).show(
+            follow=self.follow,
+            shown=self.lines_shown,
+            total=self.lines_total,
+            unseen=self._unseen,
+            filter_text=None
+            if buffer.filter is None
+            else f"{'!' if buffer.filter_inverse else ''}/{self._filter_text}/",
+            search_text=None if self._view.search is None else self._search_text,
+        )
