@@ -270,8 +270,9 @@ class KxConsoleApp(App[int]):
                 screen.hosts_changed(names)
 
 
-def run_console(config: Config) -> int:
-    """Open the console on ``config.inventories`` (default: the bundled local inventory)."""
+def build_console(config: Config) -> KxConsoleApp:
+    """The console for ``config``: inventories loaded (bad files become toasts), connectors
+    from the inventory (hosts with ``connector: fake`` play the demo fleet)."""
     from kxconsole.actions.demo import demo_connector
     from kxconsole.connector.base import Connector
     from kxconsole.inventory.connect import connector_for, secret_store_for
@@ -285,11 +286,17 @@ def run_console(config: Config) -> int:
     secrets = secret_store_for(config, interactive=False)
 
     def factory(host: Host) -> Connector:
-        if host.connector == "fake":  # the demo inventory: scripted hosts, no SSH
+        if host.connector == "fake":  # scripted hosts, no SSH
             return demo_connector(host)
         return connector_for(host, inventory, secrets, config)
 
-    app = KxConsoleApp(inventory, connector_factory=factory, config=config,
-                       startup_errors=errors)
+    return KxConsoleApp(inventory, connector_factory=factory, config=config,
+                        startup_errors=errors)
+
+
+def run_console(config: Config) -> int:
+    """Open the console on ``config.inventories`` (default: the bundled local inventory) and
+    return its exit status."""
+    app = build_console(config)
     app.run()
     return app.return_code or 0
