@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import SupportsIndex
+from typing import Any, SupportsIndex
 
 from textual.app import App
 from textual.binding import Binding
@@ -136,7 +136,7 @@ class _NoKeys(str):
         return []
 
 
-def apply_keymap(app: App[object], keymap: Mapping[str, str]) -> None:
+def apply_keymap(app: App[Any], keymap: Mapping[str, str]) -> None:
     """Make ``keymap`` the app's keymap: rebind ids with keys, unbind ids mapped to ``""``
     or ``None``. Replaces any keymap applied before."""
     rebind = {bid: keys for bid, keys in keymap.items() if keys}

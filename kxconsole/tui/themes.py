@@ -20,6 +20,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from textual.app import App
@@ -167,7 +168,7 @@ def load_theme_file(path: Path) -> tuple[Theme | None, list[ConfigError]]:
     return _build_theme(values, variables), []
 
 
-def register_themes(app: App[object], themes: Mapping[str, Theme]) -> None:
+def register_themes(app: App[Any], themes: Mapping[str, Theme]) -> None:
     """Register every theme with ``app`` (does not switch the current theme)."""
     for theme in themes.values():
         app.register_theme(theme)
