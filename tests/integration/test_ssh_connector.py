@@ -277,3 +277,18 @@ async def test_a_slow_reader_holds_the_remote_command_back(key_conn: SSHConnecto
             total += len(chunk.data)
     assert total == size and running.exit_code == 0
     assert (await key_conn.exec(f"test -e {flag} && rm -f {flag}")).ok
+
+
+async def test_put_with_a_sudo_password_keeps_the_content_intact(
+    sshd_host: SshdHost, ssh_env: SshEnv, tmp_path: Path
+) -> None:
+    # the password and the content share stdin: sudo must read exactly one line of it
+    os.chmod(tmp_path, 0o755)
+    secure = tmp_path / "root-only"
+    secure.mkdir(mode=0o700)
+    content = b"first line\n" + bytes(range(256)) * 4000
+    async with SSHConnector(config_for(sshd_host, ssh_env, "password")) as conn:
+        await conn.put(content, str(secure / "blob"), mode=0o600, sudo=True)
+        assert await conn.get(str(secure / "blob"), sudo=True) == content
+    assert (secure / "blob").read_bytes() == content
+    assert os.stat(secure / "blob").st_uid == 0
