@@ -177,15 +177,20 @@ def _os_info(collect: _Collector) -> OSInfo:
 
 
 def _hostname(collect: _Collector) -> str:
-    """``hostname -f`` when it gives a name, else the kernel's host name (what plain
-    ``hostname`` prints): a host whose FQDN does not resolve still has a name."""
+    """``hostname -f`` when it names this host, else the kernel's host name (what plain
+    ``hostname`` prints): a host whose FQDN does not resolve still has a name, and one whose
+    /etc/hosts maps its name onto ``localhost`` is not called "localhost"."""
+    short = collect.parse("hostname", "kernel-hostname", parse_hostname) or ""
     fqdn_section = collect.sections.get("hostname-f")
     if fqdn_section is not None and fqdn_section.rc == 0:
         try:
-            return parse_hostname(fqdn_section.text)
+            fqdn = parse_hostname(fqdn_section.text)
         except ValueError:
-            pass
-    return collect.parse("hostname", "kernel-hostname", parse_hostname) or ""
+            return short
+        if not short or fqdn.split(".")[0] == short.split(".")[0]:
+            collect.facts.errors.pop("hostname", None)
+            return fqdn
+    return short
 
 
 def _package_and_init(collect: _Collector, commands: frozenset[str], paths: frozenset[str]) -> None:
