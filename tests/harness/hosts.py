@@ -34,7 +34,14 @@ from kxconsole.connector.base import ConnectionConfig
 from tests.harness import loopback, procs
 from tests.harness.image import COMPLETE_MARK, ensure_image, image_path
 from tests.harness.procs import HarnessError, Owned
-from tests.harness.sshd import SSHD_DEFAULTS, SshEnv, connection_config, wait_listening
+from tests.harness.sshd import (
+    SSHD_DEFAULTS,
+    START_TIMEOUT,
+    START_TIMEOUT_PER_HOST,
+    SshEnv,
+    connection_config,
+    wait_listening,
+)
 from tests.harness.users import write_user_layer
 
 __all__ = [
@@ -209,6 +216,7 @@ def _spawn(env: SshEnv, image: Path, layer: Path, name: str, port: int) -> TestH
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
                 [
+                    *procs.DIE_WITH_PARENT,
                     "unshare",
                     "--mount",
                     "--uts",
@@ -225,7 +233,6 @@ def _spawn(env: SshEnv, image: Path, layer: Path, name: str, port: int) -> TestH
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                preexec_fn=procs.die_with_parent,
                 start_new_session=True,
             )
     except BaseException:
@@ -280,6 +287,7 @@ def start_hosts(env: SshEnv, n: int, *, port: int = 22) -> list[TestHost]:
                 todo,
                 lambda h: h._proc.poll() is None,
                 lambda h, parents: [h.pid, *procs.descendants_of(h.pid, parents)],
+                timeout=START_TIMEOUT + START_TIMEOUT_PER_HOST * len(todo),
             )
             if not died:
                 break
@@ -306,7 +314,7 @@ def start_hosts(env: SshEnv, n: int, *, port: int = 22) -> list[TestHost]:
 
 def stop_test_hosts(hosts: list[TestHost]) -> None:
     """Kill each host's whole PID namespace, unmount its overlay, remove its directory."""
-    procs.kill_owned([Owned(h._proc, ("unshare",)) for h in hosts])
+    procs.kill_owned([Owned(h._proc, ("unshare", "setpriv")) for h in hosts])
     for h in hosts:
         _unmount(h.root)
         shutil.rmtree(h._dir, ignore_errors=True)

@@ -40,7 +40,9 @@ from tests.harness import loopback, procs
 from tests.harness.procs import HarnessError, Owned
 from tests.harness.users import ClientKeys, make_client_keys, write_user_layer
 
-START_TIMEOUT = 10.0  # seconds for a whole fleet to listen
+# seconds for a fleet to listen, once all are spawned: generous, other test runs share 2 cores
+START_TIMEOUT = 10.0
+START_TIMEOUT_PER_HOST = 0.1
 LOGIN_RECORDS = ("/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/run/utmp")
 
 SSHD_DEFAULTS = {
@@ -80,6 +82,7 @@ class SshEnv:
     uids: dict[str, int]
     namespace_pid: int  # the process holding the mount namespace
     mount_namespace: str  # its id, "mnt:[...]"
+    _namespace: procs.PinnedNamespace | None = field(default=None, repr=False)
     key_user: str = "kxkey"
     password_user: str = "kxpass"
     nosudo_user: str = "kxnosudo"
@@ -103,7 +106,7 @@ class SshEnv:
         """Stop this environment's sshd processes and its namespace."""
         stop_hosts([h for h in _hosts if h.env is self])
         if self._holder is not None:
-            holder = Owned(self._holder, ("sleep", "sh", "unshare"), self.mount_namespace)
+            holder = Owned(self._holder, ("sleep", "sh", "setpriv", "unshare"), self._namespace)
             procs.kill_owned([holder])
             self._holder = None
         with contextlib.suppress(ValueError):
@@ -123,17 +126,18 @@ class SshdHost:
     _proc: subprocess.Popen[bytes] = field(repr=False)
     # each sshd has a mount namespace of its own (a copy of the env's), so that processes
     # which outlive their session (re-parented to init) are still found and killed
-    mount_namespace: str | None = field(default=None, repr=False)
+    namespace: procs.PinnedNamespace | None = field(default=None, repr=False)
 
     def kill_session_children(self) -> int:
         """SIGKILL every per-connection sshd child (and what runs under it): each client sees
         its connection drop. Returns how many connections were cut."""
-        parents = procs.parent_map()
+        table = procs.process_table()
+        parents = {pid: ppid for pid, (ppid, _) in table.items()}
         children = [p for p in procs.children_of(self.pid, parents) if procs.comm(p) == "sshd"]
         tree: list[int] = []
         for child in children:
             tree += [child, *procs.descendants_of(child, parents)]
-        procs.kill_pids(tree)
+        procs.kill_pids(tree, {pid: table[pid][1] for pid in tree})
         procs.wait_gone(tree)
         return len(children)
 
@@ -142,7 +146,7 @@ class SshdHost:
         stop_hosts([self])
 
     def _owned(self) -> Owned:
-        return Owned(self._proc, ("sshd", "nsenter", "unshare"), self.mount_namespace)
+        return Owned(self._proc, ("sshd", "setpriv", "nsenter", "unshare"), self.namespace)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -198,11 +202,14 @@ def start_ssh_env(tmp: Path) -> SshEnv:
     script += "".join(f"mount --bind {shlex.quote(str(s))} {shlex.quote(d)}\n" for s, d in mounts)
     script += "echo ready\nexec sleep infinity\n"
     holder = subprocess.Popen(
-        [unshare, "--mount", "--propagation", "private", "--", "sh", "-c", script],
+        [
+            *procs.DIE_WITH_PARENT,
+            *(unshare, "--mount", "--propagation", "private", "--"),
+            *("sh", "-c", script),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=procs.die_with_parent,
         start_new_session=True,
     )
     assert holder.stdout is not None and holder.stderr is not None
@@ -213,8 +220,8 @@ def start_ssh_env(tmp: Path) -> SshEnv:
             "could not set up the private mount namespace for the test users "
             f"(unshare --mount + bind mounts): {holder.stderr.read().decode(errors='replace')}"
         )
-    namespace = procs.mount_ns(holder.pid)
-    if namespace is None or namespace == procs.mount_ns(os.getpid()):
+    pinned = procs.pin_mount_ns(holder.pid)
+    if pinned is None:
         raise HarnessError(f"unshare --mount (pid {holder.pid}) did not make a mount namespace")
     env = SshEnv(
         tmp=tmp,
@@ -227,7 +234,8 @@ def start_ssh_env(tmp: Path) -> SshEnv:
         user_layer=layer,
         uids=uids,
         namespace_pid=holder.pid,
-        mount_namespace=namespace,
+        mount_namespace=pinned.id,
+        _namespace=pinned,
         _holder=holder,
     )
     _envs.append(env)
@@ -260,6 +268,7 @@ def _spawn(env: SshEnv, name: str, port: int, options: dict[str, str]) -> SshdHo
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
+                *procs.DIE_WITH_PARENT,
                 *("nsenter", f"--mount=/proc/{env.namespace_pid}/ns/mnt", "--"),
                 *("unshare", "--mount", "--propagation", "private", "--"),
                 *(sshd, "-D", "-e", "-f", str(config)),
@@ -267,7 +276,6 @@ def _spawn(env: SshEnv, name: str, port: int, options: dict[str, str]) -> SshdHo
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
-            preexec_fn=procs.die_with_parent,
             start_new_session=True,
         )
     pub = key.export_public_key("openssh").decode().split()
@@ -331,7 +339,12 @@ def start_sshd_fleet(env: SshEnv, n: int, *, port: int = 22, **sshd_options: str
         todo = [_spawn(env, f"sshd{next(_names)}", port, sshd_options) for _ in range(n)]
         spawned += todo
         for _attempt in range(3):
-            died = wait_listening(todo, lambda h: h._proc.poll() is None, lambda h, _: [h.pid])
+            died = wait_listening(
+                todo,
+                lambda h: h._proc.poll() is None,
+                lambda h, _: [h.pid],
+                timeout=START_TIMEOUT + START_TIMEOUT_PER_HOST * len(todo),
+            )
             if not died:
                 break
             # another process may have taken the address between probe and bind: retry
@@ -353,9 +366,12 @@ def start_sshd_fleet(env: SshEnv, n: int, *, port: int = 22, **sshd_options: str
         raise
     hosts = sorted(spawned, key=lambda h: int(h.name[4:]))
     for h in hosts:
-        namespace = procs.mount_ns(h.pid)  # listening, so sshd has been exec'd in its own
-        if namespace not in (None, env.mount_namespace, procs.mount_ns(os.getpid())):
-            h.mount_namespace = namespace
+        # listening, so sshd has been exec'd into a namespace of its own: pin it
+        pinned_ns = procs.pin_mount_ns(h.pid)
+        if pinned_ns is not None and pinned_ns.id == env.mount_namespace:
+            pinned_ns.release()
+            pinned_ns = None
+        h.namespace = pinned_ns
     for h in hosts:
         env.add_known_host(h.address, h.port, h.host_pubkey_line)
     return hosts

@@ -212,3 +212,33 @@ def test_an_address_taken_between_probe_and_bind_is_retried(
         monkeypatch.setattr(loopback, "is_free", lambda address, port: True)  # the race
         (host,) = sshd_fleet(1)
     assert host.address != taken
+
+
+def test_a_second_stop_never_kills_a_namespace_that_reused_the_id(
+    sshd_fleet: Callable[..., list[SshdHost]],
+) -> None:
+    """The kernel gives a freed namespace's id to the next new one: a stale id must not be
+    scanned for (an earlier harness killed other runs' sshd that way)."""
+    (host,) = sshd_fleet(1)
+    assert host.namespace is not None
+    old_id = host.namespace.id
+    host.stop()
+    bystanders: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(50):  # bounded: usually the very next namespace takes the id
+            p = subprocess.Popen(["unshare", "--mount", "--", "sleep", "60"])
+            bystanders.append(p)
+            for _ in range(100):
+                if procs.comm(p.pid) == "sleep":
+                    break
+                time.sleep(0.01)
+            if procs.mount_ns(p.pid) == old_id:
+                break
+        reuser = bystanders[-1]
+        assert procs.mount_ns(reuser.pid) == old_id, "the kernel did not reuse the id"
+        host.stop()  # again, as fixtures do after a test stopped a host itself
+        assert reuser.poll() is None, "a second stop killed an unrelated namespace's process"
+    finally:
+        for p in bystanders:
+            p.kill()
+            p.wait()
