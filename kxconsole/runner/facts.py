@@ -53,7 +53,9 @@ from kxconsole.runner.parsers.system import (
 __all__ = ["FACTS_SCRIPT", "Section", "parse_facts", "split_sections"]
 
 TAG = "@@kx:"
-TIMEOUT_EXIT = 124  # what coreutils and busybox `timeout` exit with when time ran out
+# how a probe ends when `timeout` stopped it: 124 from coreutils, 128+SIGTERM from busybox
+# (and 128+SIGKILL if it had to kill)
+TIMEOUT_EXITS = frozenset({124, 143, 137})
 NOT_FOUND_EXIT = 127
 
 _T = TypeVar("_T")
@@ -119,8 +121,8 @@ class _Collector:
 
 
 def _command_failure(section: Section) -> str:
-    if section.rc == TIMEOUT_EXIT:
-        return f"probe {section.name!r} timed out (3 s)"
+    if section.rc in TIMEOUT_EXITS:
+        return f"probe {section.name!r} timed out (3 s) and was stopped"
     if section.rc == NOT_FOUND_EXIT:
         return f"probe {section.name!r}: command not found"
     detail = section.lines[-1].strip() if section.lines else "no output"
@@ -281,7 +283,7 @@ def _route_source(collect: _Collector, field_name: str, section_name: str) -> st
     if section is None:
         collect.facts.errors[field_name] = collect.missing(section_name)
         return ""
-    if section.rc == TIMEOUT_EXIT:
+    if section.rc in TIMEOUT_EXITS:
         collect.facts.errors[field_name] = _command_failure(section)
         return ""
     try:
@@ -307,7 +309,7 @@ def _security(collect: _Collector, commands: frozenset[str], paths: frozenset[st
         facts.errors["apparmor"] = collect.missing("apparmor")
 
     firewalld = sections.get("firewalld")
-    if firewalld is not None and firewalld.rc == TIMEOUT_EXIT:
+    if firewalld is not None and firewalld.rc in TIMEOUT_EXITS:
         facts.errors["firewall"] = _command_failure(firewalld)
     running = firewalld is not None and parse_firewalld_state(firewalld.text)
     ufw = sections.get("ufw-conf")

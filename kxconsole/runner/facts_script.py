@@ -3,7 +3,7 @@
 Run as ``sh -c FACTS_SCRIPT`` by an unprivileged user (dash, bash, busybox ash). Output::
 
     @@kx:<section>          a section starts; its lines follow
-    @@kx:rc <n>             exit status of the command a section ran (124: timed out)
+    @@kx:rc <n>             exit status of the command a section ran (124 or 143: timed out)
     @@kx:end                the script reached its end (absent: the output was cut)
 
 Why it looks the way it does:

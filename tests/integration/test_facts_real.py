@@ -297,3 +297,91 @@ async def test_gather_facts_over_real_ssh(ssh_env: SshEnv, sshd_host: SshdHost) 
         await conn.close()
     assert calls == [FACTS_SCRIPT]  # one round trip
     _assert_matches_this_machine(facts, before)
+
+
+# ------------------------------------------------- a busybox-only host (Alpine-like userland)
+
+BUSYBOX_APPLETS = ("sh", "ip", "ifconfig", "hostname", "uname", "timeout", "true", "sleep")
+ALPINE_OS_RELEASE = """NAME="Alpine Linux"
+ID=alpine
+VERSION_ID=3.19.1
+PRETTY_NAME="Alpine Linux v3.19"
+HOME_URL="https://alpinelinux.org/"
+"""
+
+
+def _busybox_root(root: Path, *, hang: str | None = None) -> Path:
+    """A root filesystem of busybox alone: its applets as symlinks (``timeout`` too, as on
+    Alpine), the shared libraries it links, an Alpine os-release and /etc/init.d. ``hang``
+    names an applet replaced by a script that never returns."""
+    busybox = Path(_require("busybox", "busybox")).resolve()
+    for sub in ("bin", "etc/init.d", "proc", "sys", "dev"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(busybox, root / "bin" / "busybox")
+    for applet in BUSYBOX_APPLETS:
+        if applet == hang:
+            (root / "bin" / applet).write_text("#!/bin/sh\nexec sleep 60\n")
+            (root / "bin" / applet).chmod(0o755)
+        else:
+            (root / "bin" / applet).symlink_to("busybox")
+    ldd = subprocess.run(["ldd", str(busybox)], capture_output=True, text=True, timeout=10)
+    for token in ldd.stdout.split():  # "libc.so.6 => /lib/…/libc.so.6 (0x…)", "/lib64/ld-…"
+        if token.startswith("/") and os.path.isfile(token):
+            target = root / token.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(token, target)
+    (root / "etc" / "os-release").write_text(ALPINE_OS_RELEASE)
+    (root / "dev" / "null").touch()
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    return root
+
+
+def _run_in_busybox_root(root: Path) -> tuple[str, float]:
+    """FACTS_SCRIPT as nobody with busybox's sh, chrooted into ``root``, in a private mount
+    namespace that lends it the machine's /proc, /sys and /dev/null (gone when it ends)."""
+    unshare = _require("unshare", "util-linux")
+    chroot = _require("chroot", "coreutils")
+    if os.geteuid() != 0:
+        pytest.fail("chroot into a test root needs root (CI runs as root)")
+    (root / "facts.sh").write_text(FACTS_SCRIPT)
+    setup = (
+        f"mount --rbind /proc {root}/proc && mount --rbind /sys {root}/sys && "
+        f"mount --bind /dev/null {root}/dev/null && "
+        f"exec {chroot} --userspec=65534:65534 {root} /bin/sh /facts.sh"
+    )
+    return _run([unshare, "--mount", "sh", "-c", setup], env={"PATH": "/bin", "LANG": "C"})
+
+
+def test_busybox_only_host(public_tmp: Path) -> None:
+    before = _net_snapshot()
+    output, _ = _run_in_busybox_root(_busybox_root(public_tmp / "root"))
+    facts = parse_facts(output)
+    # apk is no package manager kxconsole drives: said, not hidden
+    assert "apt-get, dnf or yum" in facts.errors.pop("package_manager")
+    assert facts.errors == {}
+    assert (facts.os.id, facts.os.version_id, facts.os.codename) == ("alpine", "3.19.1", "")
+    assert facts.kernel == os.uname().release and facts.os.arch == os.uname().machine
+    assert facts.hostname.split(".")[0] == os.uname().nodename.split(".")[0]
+    assert facts.total_memory == _meminfo_mib()
+    assert facts.init_system.type == InitSystemType.SYSVINIT  # /etc/init.d, no systemd
+    assert facts.package_manager.type == PackageManagerType.UNKNOWN
+    # busybox's own `ip` applet gives the same network facts as iproute2
+    with_iproute2 = parse_facts(_run(_as_nobody(_shells()["sh"]))[0])
+    stable = _stable_names(before, _net_snapshot())
+    assert facts.ipv4_default == with_iproute2.ipv4_default
+    assert facts.ipv6_default == with_iproute2.ipv6_default
+    assert _stable_only(facts, stable).interfaces == _stable_only(with_iproute2, stable).interfaces
+
+
+def test_busybox_timeout_stops_a_hung_probe(public_tmp: Path) -> None:
+    """busybox's `timeout` is a symlink: the script tries it once, then uses it; a hung
+    `hostname` is stopped after 3 s (busybox exits 143) and the kernel's name is used."""
+    output, elapsed = _run_in_busybox_root(_busybox_root(public_tmp / "root", hang="hostname"))
+    assert split_sections(output)["hostname-f"].rc == 143
+    assert 2.5 < elapsed < 30
+    facts = parse_facts(output)
+    assert facts.hostname == os.uname().nodename
+    facts.errors.pop("package_manager")
+    assert facts.errors == {}
