@@ -7,6 +7,7 @@ host's state is read from outside through ``TestHost.root`` (its mounted root fi
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import io
@@ -152,11 +153,32 @@ async def test_files_twice(target: Target) -> None:
     assert not t.path("/opt/kx").exists()
 
 
-async def test_write_file_with_the_sudo_password(ssh_env: SshEnv, test_host: TestHost) -> None:
+async def test_sudo_with_a_password(ssh_env: SshEnv, test_host: TestHost) -> None:
+    """kxpass's sudo asks for the password (sudo -S on stdin): also for apt, which must not
+    swallow the rest of stdin."""
     async with SSHConnector(config_for_host(test_host, ssh_env, "password")) as conn:
+        facts = await RUNNER.gather_facts(conn)
         await twice(lambda: RUNNER.write_file(conn, b"pw\n", "/etc/kx-pw.conf", "0644", True))
+        await twice(lambda: RUNNER.install_packages(conn, facts, "hello"))
     written = test_host.root / "etc/kx-pw.conf"
     assert written.read_bytes() == b"pw\n" and written.stat().st_uid == 0
+    assert (test_host.root / "usr/bin/hello").exists()
+
+
+async def test_many_hosts_at_once(
+    ssh_env: SshEnv, test_hosts: Callable[[int], list[TestHost]]
+) -> None:
+    """The runner keeps no state between calls: one Runner drives several hosts concurrently."""
+    hosts = test_hosts(4)
+
+    async def rename(h: TestHost) -> tuple[Change, Change]:
+        async with SSHConnector(config_for_host(h, ssh_env)) as conn:
+            facts = await RUNNER.gather_facts(conn)
+            return await twice(lambda: RUNNER.set_hostname(conn, facts, f"kx-{h.name}"))
+
+    await asyncio.gather(*(rename(h) for h in hosts))
+    for h in hosts:
+        assert (h.root / "etc/hostname").read_text().strip() == f"kx-{h.name}"
 
 
 async def test_render(target: Target) -> None:
