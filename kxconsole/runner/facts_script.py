@@ -30,7 +30,7 @@ PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 LC_ALL=C
 export PATH LC_ALL
 T=
-o=$IFS; IFS=:; set -f; set -- $PATH; set +f; IFS=$o
+IFS=:; set -f; set -- $PATH; set +f; unset IFS
 for d; do
   [ -x "$d/timeout" ] || continue
   if [ -L "$d/timeout" ]; then
