@@ -91,7 +91,7 @@ class TestHost:
 
 
 _hosts: list[TestHost] = []
-_layers: dict[tuple[int, Path], Path] = {}
+_layers: dict[tuple[Path, str, Path], Path] = {}
 _layers_lock = threading.Lock()
 _names = itertools.count(1)
 
@@ -99,7 +99,7 @@ _names = itertools.count(1)
 def _user_layer(env: SshEnv, image: Path) -> Path:
     """The session's users, keys and sudoers as an overlay layer over ``image``."""
     with _layers_lock:
-        key = (id(env), image)
+        key = (env.tmp, env.keys.public_line, image)  # one per env (its keys are unique)
         if key not in _layers:
             layer = env.tmp / f"host-users-{image.name}"
             shutil.rmtree(layer, ignore_errors=True)
