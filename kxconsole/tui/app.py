@@ -96,7 +96,8 @@ class KxConsoleApp(App[int]):
         self.set_interval(TOAST_EVERY, self.report_failures, name="failure-toasts")
         for error in self._startup_errors:
             self.record_error(error)
-        self.gather_facts(None)
+        # the table paints first; gathering (CPU for 2,000 hosts) starts right after
+        self.call_after_refresh(self.gather_facts, None)
 
     def _load_themes(self) -> None:
         from kxconsole.tui.themes import default_theme_dirs, load_themes, register_themes

@@ -137,8 +137,11 @@ class FleetTable(VimTable):
         for name in names:
             if name not in self.rows:
                 continue
-            for key, value in zip(keys, self.cells(self.fleet.rows[name]), strict=True):
-                self.update_cell(name, key, value)
+            old = self.get_row(name)
+            new = self.cells(self.fleet.rows[name])
+            for key, before, after in zip(keys, old, new, strict=True):
+                if before != after:  # most updates touch a few cells of a row
+                    self.update_cell(name, key, after)
 
     def move_to(self, name: str) -> None:
         if name in self.rows:
