@@ -97,7 +97,8 @@ _names = itertools.count(1)
 
 
 def _user_layer(env: SshEnv, image: Path) -> Path:
-    """The session's users, keys and sudoers as an overlay layer over ``image``."""
+    """The session's users, keys, sudoers, resolv.conf and policy-rc.d as an overlay layer
+    over ``image``."""
     with _layers_lock:
         key = (env.tmp, env.keys.public_line, image)  # one per env (its keys are unique)
         if key not in _layers:
@@ -105,6 +106,14 @@ def _user_layer(env: SshEnv, image: Path) -> Path:
             shutil.rmtree(layer, ignore_errors=True)
             write_user_layer(image / "etc", layer, env.keys, env.password)
             shutil.copy(Path("/etc/resolv.conf").resolve(), layer / "etc/resolv.conf")
+            # hosts share the machine's network namespace: a package's postinst must not
+            # start a daemon on 0.0.0.0 (tests start services with `service`, which ignores it)
+            policy = layer / "usr/sbin/policy-rc.d"
+            policy.parent.mkdir(parents=True, exist_ok=True)
+            policy.write_text(
+                "#!/bin/sh\n# kxconsole test host: no daemon starts from apt\nexit 101\n"
+            )
+            policy.chmod(0o755)
             _layers[key] = layer
         return _layers[key]
 

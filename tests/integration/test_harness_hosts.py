@@ -31,6 +31,8 @@ def test_key_login_sudo_hostname_and_os(ssh_env: SshEnv, test_host: TestHost) ->
     assert out.split() == ["kxkey", "0", test_host.name, "debian"]
     assert test_host.name != socket.gethostname()
     assert not sh(ssh_env, test_host, "command -v python3 || true").strip()
+    # apt never starts daemons in a host (they would share the machine's network namespace)
+    assert sh(ssh_env, test_host, "/usr/sbin/policy-rc.d; echo $?").strip() == "101"
 
 
 async def test_password_user_sudo_needs_the_password(ssh_env: SshEnv, test_host: TestHost) -> None:
