@@ -242,3 +242,20 @@ def test_a_second_stop_never_kills_a_namespace_that_reused_the_id(
         for p in bystanders:
             p.kill()
             p.wait()
+
+
+async def test_fifty_simultaneous_connects_to_one_sshd_all_succeed(
+    ssh_env: SshEnv, sshd_host: SshdHost
+) -> None:
+    """MaxStartups is raised: sshd's default 10:30:100 drops many of these."""
+    key = asyncssh.read_private_key(ssh_env.client_key_path)
+
+    async def one(i: int) -> str:
+        conn = await connect(ssh_env, sshd_host, "kxkey", client_keys=[key])
+        try:
+            return str((await conn.run(f"echo {i}")).stdout)
+        finally:
+            conn.close()
+
+    outputs = await asyncio.gather(*(one(i) for i in range(50)))
+    assert outputs == [f"{i}\n" for i in range(50)]
