@@ -32,16 +32,10 @@ import pytest
 
 from kxconsole.connector.base import ConnectionConfig
 from tests.harness import loopback, procs
+from tests.harness.configs import connection_config
 from tests.harness.image import COMPLETE_MARK, ensure_image, image_path
 from tests.harness.procs import HarnessError, Owned
-from tests.harness.sshd import (
-    SSHD_DEFAULTS,
-    START_TIMEOUT,
-    START_TIMEOUT_PER_HOST,
-    SshEnv,
-    connection_config,
-    wait_listening,
-)
+from tests.harness.sshd import SSHD_DEFAULTS, SshEnv
 from tests.harness.users import write_user_layer
 
 __all__ = [
@@ -292,11 +286,10 @@ def start_hosts(env: SshEnv, n: int, *, port: int = 22) -> list[TestHost]:
         todo = [_spawn(env, image, layer, f"testhost{next(_names)}", port) for _ in range(n)]
         spawned += todo
         for _attempt in range(3):
-            died = wait_listening(
+            died = procs.wait_listening(
                 todo,
                 lambda h: h._proc.poll() is None,
                 lambda h, parents: [h.pid, *procs.descendants_of(h.pid, parents)],
-                timeout=START_TIMEOUT + START_TIMEOUT_PER_HOST * len(todo),
             )
             if not died:
                 break

@@ -12,14 +12,19 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class HarnessError(RuntimeError):
     """A harness could not provide or clean up a server; the message says what to do."""
 
+
+# seconds for servers to listen once all are spawned: generous, other test runs share 2 cores
+START_TIMEOUT = 10.0
+START_TIMEOUT_PER_HOST = 0.1
 
 # argv prefix: the child gets SIGKILL when the test process dies, even by SIGKILL, so a crashed
 # pytest leaves no server behind. (A preexec_fn doing the same prctl costs ~25 ms per spawn:
@@ -251,3 +256,41 @@ def kill_owned(targets: Sequence[Owned]) -> None:
         namespace.release()
     if left:
         raise HarnessError(f"processes {left} survived SIGKILL for 10 s")
+
+
+def wait_listening(
+    pending: list[Any],
+    is_alive: Callable[[Any], bool],
+    pids_of: Callable[[Any, dict[int, int]], list[int]],
+    timeout: float | None = None,
+) -> list[Any]:
+    """Wait until every item's (address, port) is a listening socket owned by one of
+    ``pids_of(item, parent_map)``; returns the items whose process died first. Raises on
+    timeout."""
+    if timeout is None:
+        timeout = START_TIMEOUT + START_TIMEOUT_PER_HOST * len(pending)
+    deadline = time.monotonic() + timeout
+    waiting = list(pending)
+    died: list[Any] = []
+    while waiting:
+        listeners = tcp_listeners()
+        parents = parent_map()
+        still = []
+        for item in waiting:
+            inode = listeners.get((item.address, item.port))
+            if not is_alive(item):
+                died.append(item)
+            elif inode is None or inode not in socket_inodes(pids_of(item, parents)):
+                still.append(item)
+        waiting = still
+        if not waiting:
+            break
+        if time.monotonic() > deadline:
+            first = waiting[0]
+            raise HarnessError(
+                f"{len(waiting)} server(s) not listening after {timeout:.0f} s, e.g. "
+                f"{first.name} on {first.address}:{first.port}; log {first.log_path}:\n"
+                + first.log_tail()
+            )
+        time.sleep(0.02)
+    return died

@@ -26,7 +26,6 @@ import shlex
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +36,26 @@ import pytest
 
 from kxconsole.connector.base import ConnectionConfig
 from tests.harness import loopback, procs
+from tests.harness.configs import connection_config
 from tests.harness.procs import HarnessError, Owned
 from tests.harness.users import ClientKeys, make_client_keys, write_user_layer
 
-# seconds for a fleet to listen, once all are spawned: generous, other test runs share 2 cores
-START_TIMEOUT = 10.0
-START_TIMEOUT_PER_HOST = 0.1
+__all__ = [
+    "SSHD_DEFAULTS",
+    "HarnessError",
+    "SshEnv",
+    "SshdHost",
+    "config_for",
+    "connection_config",
+    "ssh_env",
+    "sshd_fleet",
+    "sshd_host",
+    "start_ssh_env",
+    "start_sshd_fleet",
+    "stop_all",
+    "stop_hosts",
+]
+
 LOGIN_RECORDS = ("/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/run/utmp")
 
 SSHD_DEFAULTS = {
@@ -294,42 +307,6 @@ def _spawn(env: SshEnv, name: str, port: int, options: dict[str, str]) -> SshdHo
     return host
 
 
-def wait_listening(
-    pending: list[Any],
-    is_alive: Callable[[Any], bool],
-    pids_of: Callable[[Any, dict[int, int]], list[int]],
-    timeout: float = START_TIMEOUT,
-) -> list[Any]:
-    """Wait until every item's (address, port) is a listening socket owned by one of
-    ``pids_of(item, parent_map)``; returns the items whose process died first. Raises on
-    timeout."""
-    deadline = time.monotonic() + timeout
-    waiting = list(pending)
-    died: list[Any] = []
-    while waiting:
-        listeners = procs.tcp_listeners()
-        parents = procs.parent_map()
-        still = []
-        for item in waiting:
-            inode = listeners.get((item.address, item.port))
-            if not is_alive(item):
-                died.append(item)
-            elif inode is None or inode not in procs.socket_inodes(pids_of(item, parents)):
-                still.append(item)
-        waiting = still
-        if not waiting:
-            break
-        if time.monotonic() > deadline:
-            first = waiting[0]
-            raise HarnessError(
-                f"{len(waiting)} server(s) not listening after {timeout:.0f} s, e.g. "
-                f"{first.name} on {first.address}:{first.port}; log {first.log_path}:\n"
-                + first.log_tail()
-            )
-        time.sleep(0.02)
-    return died
-
-
 def start_sshd_fleet(env: SshEnv, n: int, *, port: int = 22, **sshd_options: str) -> list[SshdHost]:
     """Start ``n`` sshd (each with its own host key and loopback address), wait until all
     listen and add their keys to ``env.known_hosts_path``. ``sshd_options`` are sshd_config
@@ -339,11 +316,8 @@ def start_sshd_fleet(env: SshEnv, n: int, *, port: int = 22, **sshd_options: str
         todo = [_spawn(env, f"sshd{next(_names)}", port, sshd_options) for _ in range(n)]
         spawned += todo
         for _attempt in range(3):
-            died = wait_listening(
-                todo,
-                lambda h: h._proc.poll() is None,
-                lambda h, _: [h.pid],
-                timeout=START_TIMEOUT + START_TIMEOUT_PER_HOST * len(todo),
+            died = procs.wait_listening(
+                todo, lambda h: h._proc.poll() is None, lambda h, _: [h.pid]
             )
             if not died:
                 break
@@ -398,13 +372,6 @@ def stop_all() -> None:
 
 atexit.register(stop_all)
 
-_USERS = {
-    "key": "key_user",
-    "password": "password_user",
-    "nosudo": "nosudo_user",
-    "tty": "tty_user",
-}
-
 
 def config_for(
     host: SshdHost, env: SshEnv, user: str = "key", **overrides: Any
@@ -412,27 +379,6 @@ def config_for(
     """A ConnectionConfig for one of the test users: ``key`` (kxkey, key file), ``password``
     (kxpass), ``nosudo`` (kxnosudo), ``tty`` (kxtty, key file and password)."""
     return connection_config(host.name, host.address, host.port, env, user, **overrides)
-
-
-def connection_config(
-    name: str, address: str, port: int, env: SshEnv, user: str, **overrides: Any
-) -> ConnectionConfig:
-    if user not in _USERS:
-        raise ValueError(f"user must be one of {sorted(_USERS)}, not {user!r}")
-    kwargs: dict[str, Any] = {
-        "host": address,
-        "port": port,
-        "user": getattr(env, _USERS[user]),
-        "known_hosts": str(env.known_hosts_path),
-        "name": name,
-        "use_agent": False,  # the machine's own agent must not change what a test proves
-    }
-    if user in ("key", "tty"):
-        kwargs["private_key_path"] = str(env.client_key_path)
-    if user in ("password", "nosudo", "tty"):
-        kwargs["password"] = env.password
-    kwargs.update(overrides)
-    return ConnectionConfig(**kwargs)
 
 
 # ---------------------------------------------------------------- pytest fixtures
