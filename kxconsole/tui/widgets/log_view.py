@@ -88,7 +88,9 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self._programmatic = False  # set while we scroll, so it is not taken for the user
         self._text_width = 0
         self._prefix_width = 0
-        self._strips: LRUCache[int, Strip] = LRUCache(2048)
+        # a few screens' worth: each cached Strip is ~10 GC-tracked objects, and a big cache
+        # makes every full garbage collection (a pause of the whole UI) slower
+        self._strips: LRUCache[int, Strip] = LRUCache(256)
         self._styles: tuple[Style, Style, Style, Style, Style] | None = None
 
     # updates from the panel ----------------------------------------------------------------
