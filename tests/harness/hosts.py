@@ -117,7 +117,7 @@ def _sshd_config(address: str, port: int) -> str:
     return f"ListenAddress {address}:{port}\n" + "".join(f"{k} {v}\n" for k, v in options.items())
 
 
-def _host_script(name: str, root: Path, upper: Path, work: Path, lower: str) -> str:
+def _host_script(name: str, root: Path) -> str:
     """What runs as PID 1 of the new namespaces, ending in ``exec chroot … sshd``."""
     m = shlex.quote(str(root))
     lines = [
@@ -231,7 +231,7 @@ def _spawn(env: SshEnv, image: Path, layer: Path, name: str, port: int) -> TestH
                     "--",
                     "sh",
                     "-c",
-                    _host_script(name, root, upper, work, lower),
+                    _host_script(name, root),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
