@@ -39,8 +39,8 @@ def make_app(inventory: Inventory | None = None, *,
              failures: Mapping[str, Exception] | None = None,
              connector_factory: ConnectorFactory | None = None,
              gather_timeout: float = 5.0, clock: Callable[[], float] = fixed_clock,
-             **kwargs: object) -> KxConsoleApp:
-    config = Config(theme="kx-dark", fanout=8, gather_timeout=gather_timeout)
+             keymap: str | None = None, **kwargs: object) -> KxConsoleApp:
+    config = Config(theme="kx-dark", fanout=8, gather_timeout=gather_timeout, keymap=keymap)
     return KxConsoleApp(
         inventory or demo_inventory(),
         connector_factory=connector_factory or demo_connector_factory(failures=failures),

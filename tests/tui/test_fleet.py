@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Static
 
 from kxconsole.actions.demo import distro_for
@@ -144,3 +146,29 @@ async def test_many_hosts_use_few_batched_messages() -> None:
         assert sum(batches) == 400 * 3  # connecting, facts, up for every host
         assert len(batches) < 40, batches  # a few flushes, never one message per event
         assert isinstance(app.screen, FleetScreen)
+
+
+async def test_protected_hosts_use_the_theme_accent() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        accent = app.theme_variables["protected"]
+        name_cell = _table(app).get_row("prod-db-01")[1]
+        assert str(name_cell.style) == accent
+        assert str(_table(app).get_row("web-01")[1].style) == ""
+        app.theme = "kx-light"
+        await pilot.pause()
+        await pilot.pause()
+        light = app.theme_variables["protected"]
+        assert str(_table(app).get_row("prod-db-01")[1].style) == light
+
+
+async def test_user_keymap_from_config_rebinds_at_start(tmp_path: Path) -> None:
+    keymap = tmp_path / "keymap.yaml"
+    keymap.write_text("fleet.select-toggle: t\nnot.a-binding: x\n")
+    app = make_app(keymap=str(keymap))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        assert len(app.fleet.selected) == 1
+        assert any("not.a-binding" in e.message for e in app.errors)

@@ -95,7 +95,8 @@ class HostScreen(Screen[None]):
         if row.reason:
             title.append(f"  {row.reason}", style="dim")
         if row.host.protected:
-            title.append("  PROTECTED", style="bold magenta")
+            accent = self.app.theme_variables.get("protected", "magenta")
+            title.append("  PROTECTED", style=f"bold {accent}")
         self.query_one("#host-title", Static).update(title)
 
     def update_facts(self) -> None:

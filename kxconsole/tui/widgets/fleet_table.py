@@ -92,6 +92,16 @@ class FleetTable(VimTable):
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
             self.add_column(label, width=width, key=key)
+        self._use_theme_colors()
+        self.rebuild()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _use_theme_colors(self) -> None:
+        # rows are Rich text, not CSS: take the theme's $protected accent as a style
+        self.protected_style = self.app.theme_variables.get("protected", "magenta")
+
+    def _theme_changed(self, _: object) -> None:
+        self._use_theme_colors()
         self.rebuild()
 
     # rendering ------------------------------------------------------------------------------
