@@ -242,3 +242,18 @@ async def test_mouse_wheel_up_pauses_and_wheel_back_down_resumes() -> None:
             view.post_message(events.MouseScrollDown(view, 5, 5, 0, 1, 0, False, False, False))
             await pilot.pause()
         assert panel.follow and view.scroll_y == view.max_scroll_y
+
+
+async def test_following_keeps_the_last_line_visible_when_the_bar_opens() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.panel.write_chunk(None, "stdout", numbered(0, 100))
+        app.panel.flush()
+        await pilot.pause()
+        assert visible_rows(app.view)[-1] == "line 99"
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.panel.follow and visible_rows(app.view)[-1] == "line 99"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.panel.follow and visible_rows(app.view)[-1] == "line 99"

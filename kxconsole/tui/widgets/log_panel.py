@@ -202,6 +202,7 @@ class LogPanel(Vertical):
     # follow --------------------------------------------------------------------------------
 
     def watch_follow(self, follow: bool) -> None:
+        self._view.following = follow
         if follow:
             self._unseen = 0
             self._view.scroll_to_end()

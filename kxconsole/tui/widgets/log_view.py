@@ -85,6 +85,7 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         self.on_follow = on_follow
         self.search: re.Pattern[str] | None = None
         self.current_seq: int | None = None  # the line of the current search match
+        self.following = True  # mirrors LogPanel.follow
         self._programmatic = False  # set while we scroll, so it is not taken for the user
         self._text_width = 0
         self._prefix_width = 0
@@ -137,6 +138,8 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self) -> None:
         self._strips.clear()  # the current line's highlight spans the width
+        if self.following:  # e.g. the search bar opened below: keep the last line in view
+            self.scroll_to_end()
 
     def _scroll_quietly(self, y: float) -> None:
         self._programmatic = True
