@@ -172,3 +172,12 @@ async def test_user_keymap_from_config_rebinds_at_start(tmp_path: Path) -> None:
         await pilot.press("t")
         assert len(app.fleet.selected) == 1
         assert any("not.a-binding" in e.message for e in app.errors)
+
+
+async def test_a_filter_typed_before_facts_arrive_catches_up() -> None:
+    app = make_app()
+    app.fleet.filter_text = "rocky"  # set before any facts: nothing matches yet
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        expected = sorted(n for n, r in app.fleet.rows.items() if "Rocky" in r.os_name)
+        assert expected and sorted(_order(_table(app))) == expected

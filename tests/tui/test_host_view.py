@@ -141,3 +141,17 @@ async def test_facts_age_and_stale_marking() -> None:
         await pilot.press("r")  # re-gather: fresh again
         await settle(pilot, app)
         assert not pane.has_class("-stale")
+
+
+async def test_an_unreachable_host_says_why_its_listings_are_empty() -> None:
+    from kxconsole.errors import ConnectError
+
+    app = make_app(failures={"cache-01": ConnectError("cache-01: connection refused")})
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")  # cache-01 is the first row
+        await settle(pilot, app)
+        await pilot.press("2")
+        await pilot.pause()
+        status = str(app.screen.query_one(ServicesPane).query_one("#listing-status").render())
+        assert status == "No listing: cache-01 is unreachable (connection refused)"

@@ -52,7 +52,15 @@ class FleetScreen(Screen[None]):
 
     def hosts_changed(self, names: set[str]) -> None:
         """Called by the app with each batch of hosts whose state or facts changed."""
-        self.table.update_hosts(names)
+        table = self.table
+        rows = self.fleet.rows
+        # new facts can make a host match the filter (or stop matching): re-filter then
+        if self.fleet.filter_text and any(
+            self.fleet.matches(rows[n]) != (n in table.rows) for n in names if n in rows
+        ):
+            table.rebuild()
+        else:
+            table.update_hosts(names)
         self.update_summary()
 
     def update_summary(self) -> None:

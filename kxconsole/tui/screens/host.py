@@ -108,6 +108,12 @@ class HostScreen(Screen[None]):
         """Called by the app when this host's state or facts changed."""
         self.update_title()
         self.update_facts()
+        row = self.row
+        if row.facts is None and row.state.is_failure:
+            reason = f" ({row.reason})" if row.reason else ""
+            why = f"No listing: {row.name} is {row.state}{reason}"
+            self.query_one(ServicesPane).set_error(why)
+            self.query_one(PackagesPane).set_error(why)
         if self.row.facts is not None and not self._listings_loaded:
             self._listings_loaded = True
             self.load_services()
