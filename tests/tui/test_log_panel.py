@@ -148,8 +148,12 @@ async def test_stderr_lines_carry_the_stderr_style_and_merged_prefix() -> None:
         out, err = view.render_line(0), view.render_line(1)
         assert [s.color for s in styles_of(err, "disk full")] == [error_color]
         assert all(s.color != error_color for s in styles_of(out, "all good"))
-        host_color = view.get_component_rich_style("log-view--host").color
-        assert [s.color for s in styles_of(err, "[db]")] == [host_color]
+        # each host's prefix has its own colour, in order of appearance
+        first = view.get_component_rich_style("log-view--host").color
+        second = view.get_component_rich_style("log-view--host-1").color
+        assert first != second
+        assert [s.color for s in styles_of(out, "[web-01]")] == [first]
+        assert [s.color for s in styles_of(err, "[db]")] == [second]
 
 
 async def test_unmerged_panel_has_no_prefix() -> None:

@@ -78,7 +78,7 @@ class LogBuffer:
         self.pending: list[LogLine] = []
         self.received = 0  # complete lines ever fed
         self.dropped = 0  # lines dropped to keep within max_lines
-        self.hosts: dict[str | None, None] = {}  # in order of first line
+        self.hosts: dict[str | None, int] = {}  # host → 0, 1, 2... in order of first line
         self.filter: re.Pattern[str] | None = None
         self.filter_inverse = False
         self._partial: dict[tuple[str | None, StreamName], bytes] = {}
@@ -118,7 +118,7 @@ class LogBuffer:
     def _queue(self, host: str | None, stream: StreamName, texts: list[str]) -> None:
         """Queue clean ``texts`` as lines; keeps the queue bounded if the timer is late."""
         if host not in self.hosts:
-            self.hosts[host] = None
+            self.hosts[host] = len(self.hosts)
         count = len(texts)
         pending = self.pending
         seqs = range(self._seq, self._seq + count)

@@ -39,6 +39,10 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "log-view--stderr",
         "log-view--host",
+        "log-view--host-1",
+        "log-view--host-2",
+        "log-view--host-3",
+        "log-view--host-4",
         "log-view--match",
         "log-view--current",
     }
@@ -51,7 +55,12 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         overflow-x: auto;
         overflow-y: scroll;
         & > .log-view--stderr { color: $text-error; }
+        /* host prefixes in merged views cycle through these (never the stderr red) */
         & > .log-view--host { color: $text-accent; }
+        & > .log-view--host-1 { color: $text-primary; }
+        & > .log-view--host-2 { color: $text-success; }
+        & > .log-view--host-3 { color: $text-secondary; }
+        & > .log-view--host-4 { color: $text-warning; }
         & > .log-view--match { background: $warning; color: $background; text-style: bold; }
         & > .log-view--current { background: $primary 35%; }
     }
@@ -92,7 +101,8 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
         # a few screens' worth: each cached Strip is ~10 GC-tracked objects, and a big cache
         # makes every full garbage collection (a pause of the whole UI) slower
         self._strips: LRUCache[int, Strip] = LRUCache(256)
-        self._styles: tuple[Style, Style, Style, Style, Style] | None = None
+        self._styles: tuple[Style, Style, Style, Style] | None = None
+        self._host_styles: list[Style] = []
 
     # updates from the panel ----------------------------------------------------------------
 
@@ -206,27 +216,33 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
             return strip  # the common case: no cropping, no new Strip
         return strip.crop_extend(scroll_x, scroll_x + width, self._line_styles()[0])
 
-    def _line_styles(self) -> tuple[Style, Style, Style, Style, Style]:
-        """(base, stderr, host, match, current) styles, computed once per style change."""
+    def _line_styles(self) -> tuple[Style, Style, Style, Style]:
+        """(base, stderr, match, current) styles, computed once per style change."""
         if self._styles is None:
             base = self.rich_style
-            stderr, host, match = (
+            stderr, match = (
                 self.get_component_rich_style(f"log-view--{name}", partial=True)
-                for name in ("stderr", "host", "match")
+                for name in ("stderr", "match")
             )
             # only the background of the current line, blended (a partial style drops alpha)
             current = Style(bgcolor=self.get_component_rich_style("log-view--current").bgcolor)
-            self._styles = (base, base + stderr, base + host, match, current)
+            self._styles = (base, base + stderr, match, current)
+            self._host_styles = [
+                base + self.get_component_rich_style(name, partial=True)
+                for name in ("log-view--host", *(f"log-view--host-{i}" for i in range(1, 5)))
+            ]
         return self._styles
 
     def _render_log_line(self, line: LogLine, width: int) -> Strip:
         """The whole line (prefix, text, matches) padded to at least ``width`` cells."""
-        base, stderr, host, match, current = self._line_styles()
+        base, stderr, match, current = self._line_styles()
         text_style = stderr if line[STREAM] == "stderr" else base
         is_current = line[SEQ] == self.current_seq
         segments: list[Segment] = []
         if self.buffer.merged:
             prefix = host_tag(line[HOST]).ljust(self._prefix_width)
+            host_styles = self._host_styles
+            host = host_styles[self.buffer.hosts.get(line[HOST], 0) % len(host_styles)]
             segments.append(Segment(prefix, host + current if is_current else host))
         if is_current:
             text_style += current
