@@ -196,3 +196,17 @@ async def test_every_panel_binding_has_an_id_and_a_description() -> None:
                 for binding in bindings:
                     assert binding.id and binding.id.startswith("log."), binding
                     assert binding.description, binding
+
+
+async def test_copy_key_puts_the_screen_on_the_clipboard() -> None:
+    app = LogApp(merged=True)
+    async with app.run_test(size=(80, 8)) as pilot:
+        for i in range(20):
+            app.panel.write_chunk("a" if i % 2 else "bb", "stdout", f"n{i}\n".encode())
+        app.panel.flush()
+        await pilot.pause()
+        await pilot.press("y")
+        rows = app.view.scrollable_content_region.height
+        expected = [f"{'[a]  ' if i % 2 else '[bb] '}n{i}" for i in range(20 - rows, 20)]
+        assert app.clipboard.splitlines() == expected
+        assert any("copied" in n.message for n in app._notifications)

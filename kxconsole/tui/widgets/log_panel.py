@@ -4,18 +4,21 @@ Writers call :meth:`LogPanel.write_chunk` (or ``await panel.consume(host, stream
 output arrives; that only queues lines. A timer commits the queue to the widget about 15 times
 a second in one step, so a flood of output costs one redraw per tick, not one per line.
 
-Keys (binding ids in brackets, for the user keymap): ``/`` search [log.search], ``n``/``N``
-next/previous match [log.search-next, log.search-prev], ``escape`` clear the search
-[log.search-clear], ``&`` filter [log.filter] (``!regex`` inverts), ``!`` invert the filter
-[log.filter-invert], ``ctrl+s`` save [log.save], ``end``/``G`` follow [log.follow, log.bottom],
-``j``/``k``/``g``/``ctrl+d``/``ctrl+u`` move [log.down, log.up, log.top, log.half-down,
-log.half-up].
+Keys (binding ids in brackets, for the user keymap):
+
+- ``/`` search [log.search], ``n``/``N`` next/previous match [log.search-next,
+  log.search-prev], ``escape`` clear the search [log.search-clear];
+- ``&`` filter [log.filter] (``!regex`` hides matches), ``!`` invert it [log.filter-invert];
+- ``ctrl+s`` save [log.save], ``y`` copy the screen [log.copy];
+- ``end``/``G`` follow [log.follow, log.bottom]; ``j``/``k``/``g``/``ctrl+d``/``ctrl+u``,
+  arrows and page keys move [log.down, log.up, log.top, log.half-down, log.half-up, ...].
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Literal, Self
 
@@ -29,7 +32,7 @@ from textual.reactive import reactive
 from kxconsole.connector.base import ExecStream
 from kxconsole.errors import ValidationError
 from kxconsole.tui.widgets.log_bar import LogBar
-from kxconsole.tui.widgets.log_buffer import HOST, SEQ, TEXT, LogBuffer, host_tag
+from kxconsole.tui.widgets.log_buffer import HOST, SEQ, TEXT, LogBuffer, LogLine, host_tag
 from kxconsole.tui.widgets.log_status import LogStatus
 from kxconsole.tui.widgets.log_view import LogView
 
@@ -66,6 +69,7 @@ class LogPanel(Vertical):
         Binding("ampersand", "filter", "Filter", id="log.filter"),
         Binding("exclamation_mark", "invert_filter", "Invert filter", id="log.filter-invert"),
         Binding("ctrl+s", "save", "Save log", id="log.save"),
+        Binding("y", "copy", "Copy screen", id="log.copy"),
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
@@ -190,14 +194,22 @@ class LogPanel(Vertical):
         Raises OSError if it cannot be written."""
         self.flush()
         target = Path(path).expanduser()
-        lines = self._buffer.lines
-        if self._buffer.merged:
-            width = max((len(host_tag(h)) for h in self._buffer.hosts), default=0) + 1
-            text = "".join(f"{host_tag(line[HOST]).ljust(width)}{line[TEXT]}\n" for line in lines)
-        else:
-            text = "".join(f"{line[TEXT]}\n" for line in lines)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(self._as_text(self._buffer.lines), encoding="utf-8")
         return target.resolve()
+
+    def copy_screen(self) -> int:
+        """Copy the lines on screen (as shown: filtered, with prefixes) to the clipboard;
+        returns how many."""
+        top = round(self._view.scroll_y)
+        lines = self._buffer.view[top : top + self._view.scrollable_content_region.height]
+        self.app.copy_to_clipboard(self._as_text(lines))
+        return len(lines)
+
+    def _as_text(self, lines: Sequence[LogLine]) -> str:
+        if not self._buffer.merged:
+            return "".join(f"{line[TEXT]}\n" for line in lines)
+        width = max((len(host_tag(h)) for h in self._buffer.hosts), default=0) + 1
+        return "".join(f"{host_tag(line[HOST]).ljust(width)}{line[TEXT]}\n" for line in lines)
 
     # follow --------------------------------------------------------------------------------
 
@@ -322,6 +334,10 @@ class LogPanel(Vertical):
             self._set_message("no filter to invert: press & first")
             return
         self.set_filter(self._filter_text, not self._buffer.filter_inverse)
+
+    def action_copy(self) -> None:
+        count = self.copy_screen()
+        self.notify(f"{count:,} lines copied to the clipboard", title="Copied")
 
     def action_save(self) -> None:
         directory = self.save_directory or Path.cwd()
