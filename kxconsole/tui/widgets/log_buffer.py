@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Final, Literal
 
+from kxconsole.errors import ValidationError
+
 StreamName = Literal["stdout", "stderr"]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -43,6 +45,19 @@ def clean_text(text: str) -> str:
         return text
     text = _ANSI.sub("", text).expandtabs()
     return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def compile_pattern(text: str) -> re.Pattern[str]:
+    """A search/filter regex; case-insensitive unless it has a capital letter (smart case)."""
+    flags = 0 if any(c.isupper() for c in text) else re.IGNORECASE
+    try:
+        return re.compile(text, flags)
+    except re.error as exc:
+        raise ValidationError(
+            f"bad regex {text!r}: {exc.msg} at position {exc.pos}. Fix it, or escape special "
+            "characters with a backslash.",
+            title="Bad regex",
+        ) from exc
 
 
 def host_tag(host: str | None) -> str:
@@ -199,9 +214,7 @@ class LogBuffer:
 
     def nearest_index(self, seq: int) -> int:
         """Position in the view of line ``seq`` or, if hidden, of the next shown line."""
-        return min(
-            bisect_left(self.view, seq, key=_seq), max(0, len(self.view) - 1)
-        )
+        return min(bisect_left(self.view, seq, key=_seq), max(0, len(self.view) - 1))
 
 
 def _seq(line: LogLine) -> int:

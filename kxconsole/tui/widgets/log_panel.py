@@ -32,24 +32,19 @@ from textual.reactive import reactive
 from kxconsole.connector.base import ExecStream
 from kxconsole.errors import ValidationError
 from kxconsole.tui.widgets.log_bar import LogBar
-from kxconsole.tui.widgets.log_buffer import HOST, SEQ, TEXT, LogBuffer, LogLine, host_tag
+from kxconsole.tui.widgets.log_buffer import (
+    HOST,
+    SEQ,
+    TEXT,
+    LogBuffer,
+    LogLine,
+    compile_pattern,
+    host_tag,
+)
 from kxconsole.tui.widgets.log_status import LogStatus
 from kxconsole.tui.widgets.log_view import LogView
 
 FLUSH_INTERVAL = 1 / 15  # seconds: smooth to the eye, a few dozen redraws at most per second
-
-
-def compile_pattern(text: str) -> re.Pattern[str]:
-    """A search/filter regex; case-insensitive unless it has a capital letter (smart case)."""
-    flags = 0 if any(c.isupper() for c in text) else re.IGNORECASE
-    try:
-        return re.compile(text, flags)
-    except re.error as exc:
-        raise ValidationError(
-            f"bad regex {text!r}: {exc.msg} at position {exc.pos}. Fix it, or escape special "
-            "characters with a backslash.",
-            title="Bad regex",
-        ) from exc
 
 
 class LogPanel(Vertical):
