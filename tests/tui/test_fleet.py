@@ -33,9 +33,9 @@ async def test_every_host_gets_a_row_with_its_facts() -> None:
         table = _table(app)
         assert table.row_count == 8
         row = table.get_row("web-01")
-        assert row[4] == "web-01.demo.example"  # the hostname the host reports
+        assert str(row[4]) == "web-01.demo.example"  # the hostname the host reports
         assert str(row[3]) == "up"
-        assert row[6] == distro_for("web-01").kernel
+        assert str(row[6]) == distro_for("web-01").kernel
         # grouped: the default order is by group, then name
         assert _order(table)[:2] == ["cache-01", "cache-02"]
 
@@ -181,3 +181,18 @@ async def test_a_filter_typed_before_facts_arrive_catches_up() -> None:
         await settle(pilot, app)
         expected = sorted(n for n, r in app.fleet.rows.items() if "Rocky" in r.os_name)
         assert expected and sorted(_order(_table(app))) == expected
+
+
+async def test_host_data_is_never_read_as_markup() -> None:
+    from kxconsole.actions.events import FactsGathered
+    from kxconsole.runner.models import Facts
+
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        evil = Facts(hostname="[bold red]x[/]", kernel="[link=http://x]k")
+        app.batcher(FactsGathered("web-01", evil, 1.0))
+        app.flush_now()
+        await pilot.pause()
+        row = _table(app).get_row("web-01")
+        assert str(row[4]) == "[bold red]x[/]" and str(row[6]) == "[link=http://x]k"

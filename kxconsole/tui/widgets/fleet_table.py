@@ -106,21 +106,22 @@ class FleetTable(VimTable):
 
     # rendering ------------------------------------------------------------------------------
 
-    def cells(self, row: HostRow) -> list[str | Text]:
+    def cells(self, row: HostRow) -> list[Text]:
+        """The row's cells, all Rich ``Text``: host data is never parsed as markup."""
         f = row.facts
-        mark = Text("●", style="bold") if row.name in self.fleet.selected else " "
+        mark = Text("●", style="bold") if row.name in self.fleet.selected else Text(" ")
         name_style = self.protected_style if row.host.protected else ""
         return [
             mark,
             Text(row.name, style=name_style),
             Text(row.group, style=name_style),
             self.status_cell(row),
-            f.hostname if f else "",
-            row.os_name,
-            f.kernel if f else "",
-            str(f.total_cpu) if f and f.total_cpu else "",
-            format_memory(f.total_memory) if f else "",
-            format_clock(row.facts_at),
+            Text(f.hostname if f else ""),
+            Text(row.os_name),
+            Text(f.kernel if f else ""),
+            Text(str(f.total_cpu) if f and f.total_cpu else ""),
+            Text(format_memory(f.total_memory) if f else ""),
+            Text(format_clock(row.facts_at)),
         ]
 
     @staticmethod

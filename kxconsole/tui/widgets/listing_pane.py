@@ -75,7 +75,9 @@ class ListingPane(CommandPane):
             if key in seen:
                 continue
             seen.add(key)
-            self.table.add_row(*row, key=key)
+            # listing text comes from the host: never let it be read as markup
+            cells = [Text(c) if isinstance(c, str) else c for c in row]
+            self.table.add_row(*cells, key=key)
         status = f"{len(shown)} of {len(self._rows)}" if needle else f"{len(self._rows)}"
         self.query_one("#listing-status", Static).update(f"{status} {self.noun}")
 
