@@ -114,12 +114,24 @@ async def measure(env: SshEnv, hosts: list[SshdHost], rounds: int) -> dict[str, 
     floor: list[float] = []
     trivial: list[float] = []
     execs: list[int] = []
-    for _ in range(rounds):  # interleaved, so drift in machine load hits all three alike
+
+    async def kx_once() -> None:
         wall, counts = await kx_round(configs)
         kx.append(wall)
-        execs += counts
+        execs.extend(counts)
+
+    async def floor_once() -> None:
         floor.append(await bare_round(env, hosts, script))
+
+    async def trivial_once() -> None:
         trivial.append(await bare_round(env, hosts, "true"))
+
+    kinds = [kx_once, floor_once, trivial_once]
+    for i in range(rounds):
+        # interleaved and rotated, so drift in machine load (other work on the 2 cores)
+        # and any first-in-round effect hit all three alike
+        for run_once in kinds[i % 3 :] + kinds[: i % 3]:
+            await run_once()
     return {
         "kx": statistics.median(kx),
         "floor": statistics.median(floor),
@@ -163,7 +175,7 @@ async def main(sizes: list[int], rounds: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--sizes", default="1,10,50")
     args = parser.parse_args()
     asyncio.run(main([int(s) for s in args.sizes.split(",")], args.rounds))
