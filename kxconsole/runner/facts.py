@@ -151,7 +151,7 @@ def parse_facts(output: str) -> Facts:
 
     _package_and_init(collect, commands, paths)
     _network(collect)
-    _security(collect, commands, paths)
+    _security(collect, commands)
     return facts
 
 
@@ -295,7 +295,7 @@ def _route_source(collect: _Collector, field_name: str, section_name: str) -> st
         return ""
 
 
-def _security(collect: _Collector, commands: frozenset[str], paths: frozenset[str]) -> None:
+def _security(collect: _Collector, commands: frozenset[str]) -> None:
     facts, sections = collect.facts, collect.sections
     if "selinux-enforce" in sections:
         facts.selinux = collect.parse("selinux", "selinux-enforce", parse_selinux) or "absent"
