@@ -196,3 +196,24 @@ async def test_host_data_is_never_read_as_markup() -> None:
         await pilot.pause()
         row = _table(app).get_row("web-01")
         assert str(row[4]) == "[bold red]x[/]" and str(row[6]) == "[link=http://x]k"
+
+
+async def test_palette_selects_a_group_and_switches_theme() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"select group cache")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.fleet.selected == {"cache-01", "cache-02"}
+        assert _selection_text(app) == "2 selected"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"theme kx-light")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.theme == "kx-light"
