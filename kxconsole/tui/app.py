@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from kxconsole.actions.events import HostState, HostStateChanged
 from kxconsole.actions.fleet import ConnectorFactory, FleetGatherer, GatherFn
-from kxconsole.errors import KxError
+from kxconsole.errors import ConfigError, KxError
 from kxconsole.inventory.model import Inventory
 from kxconsole.tui.commands import PROVIDERS, Entry
 from kxconsole.tui.help import help_entries, scope_of
@@ -120,8 +120,10 @@ class KxConsoleApp(App[int]):
             return
         from kxconsole.tui.keymap import apply_keymap, binding_ids, load_keymap
 
-        path = Path(self.config.keymap)
+        path = Path(self.config.keymap).expanduser()
         if not path.exists():
+            self.record_error(ConfigError(f"keymap {path} does not exist; the default keys are "
+                                          "in use (see ? for them)", path=str(path)))
             return
         keymap, errors = load_keymap(path, known_ids=binding_ids())
         for error in errors:

@@ -44,8 +44,8 @@ def make_app(inventory: Inventory | None = None, *,
     return KxConsoleApp(
         inventory or demo_inventory(),
         connector_factory=connector_factory or demo_connector_factory(failures=failures),
-        config=config, clock=clock, theme_dirs=[BUNDLED_THEMES],
-        toast_timeout=600.0, **kwargs,  # type: ignore[arg-type]
+        config=config, clock=clock, toast_timeout=600.0,
+        **{"theme_dirs": [BUNDLED_THEMES], **kwargs},  # type: ignore[arg-type]
     )
 
 
