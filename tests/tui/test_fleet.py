@@ -217,3 +217,13 @@ async def test_palette_selects_a_group_and_switches_theme() -> None:
         await pilot.press("enter")
         await settle(pilot, app)
         assert app.theme == "kx-light"
+
+
+async def test_clicking_a_header_sorts_by_that_column() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.click(FleetTable, offset=(6, 0))  # the "Host" header
+        await pilot.pause()
+        assert app.fleet.sort_column == "host"
+        assert _order(_table(app)) == sorted(app.fleet.rows)

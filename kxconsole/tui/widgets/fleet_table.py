@@ -214,6 +214,12 @@ class FleetTable(VimTable):
         self.fleet.clear_selection()
         self._selection_changed(names)
 
+    def on_data_table_header_selected(self, event: VimTable.HeaderSelected) -> None:
+        """A click on a column header sorts by it, like its number key."""
+        column = event.column_key.value
+        if column in SORT_COLUMNS:
+            self.action_sort(column)
+
     def action_sort(self, column: str) -> None:
         self.fleet.sort_by(column)
         self.rebuild()
