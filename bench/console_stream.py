@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable as `python3 bench/console_stream.py`
     sys.path.insert(0, str(ROOT))
 
+from rich.text import Text  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.binding import Binding, BindingType  # noqa: E402
+from textual.widgets import Log, RichLog  # noqa: E402
 
 from kxconsole.connector import OutputChunk  # noqa: E402
 from kxconsole.tui.widgets.log_panel import LogPanel  # noqa: E402
@@ -216,6 +218,49 @@ async def run_one(
         }
 
 
+class WidgetCostApp(App[None]):
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        if self.kind == "Log":
+            yield Log(max_lines=10_000)
+        elif self.kind == "RichLog":
+            yield RichLog(max_lines=10_000)
+        else:
+            yield LogPanel(max_lines=10_000, merged=True)
+
+
+async def widget_cost(kind: str, lines: int = 20_000, per_tick: int = 3_334) -> float:
+    """CPU seconds ``kind`` needs per 50,000 lines: writes of one tick's worth of lines
+    (50k lines/s at 15 Hz), then a frame, as in the console. Log writes plain lines (it cannot
+    style one line apart), RichLog one styled Text per line, LogPanel 50-line chunks."""
+    app = WidgetCostApp(kind)
+    pool = make_chunk_pool(50)
+    texts = [line for chunk in pool for line in chunk.decode().splitlines()]
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        cpu0 = time.process_time()
+        for tick in range(lines // per_tick):
+            batch = [texts[(tick * per_tick + i) % len(texts)] for i in range(per_tick)]
+            if kind == "Log":
+                app.query_one(Log).write_lines(batch)
+            elif kind == "RichLog":
+                rich_log = app.query_one(RichLog)
+                for i, line in enumerate(batch):
+                    rich_log.write(Text(line, style="red" if i % 5 == 4 else ""))
+            else:
+                panel = app.query_one(LogPanel)
+                for start in range(0, per_tick, 50):
+                    data = "\n".join(batch[start : start + 50]).encode() + b"\n"
+                    panel.write_chunk(f"host-{start % 50:02d}", "stdout", data)
+                panel.flush()
+            await pilot.pause(1 / 15)  # let the frame render
+        cpu = time.process_time() - cpu0
+    return cpu * 50_000 / (lines // per_tick * per_tick)
+
+
 def run_stream_bench(
     rate: int = 50_000,
     seconds: float = 5.0,
@@ -237,7 +282,8 @@ def run_stream_bench(
         if proc.returncode != 0:
             raise RuntimeError(f"stream bench (max_lines={max_lines}) failed:\n{proc.stderr}")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    return {"runs": runs}
+    widgets = {kind: asyncio.run(widget_cost(kind)) for kind in ("LogPanel", "Log", "RichLog")}
+    return {"runs": runs, "widget_cpu_s_per_50k_lines": widgets}
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -264,6 +310,11 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"memory growth {large['max_lines']} vs {small['max_lines']} max_lines: "
               f"{ratio:.1f}x for the same {small['lines_received']:,} lines of output "
               "(bounded by max_lines, not by output)")
+    widgets = result.get("widget_cpu_s_per_50k_lines")
+    if widgets:
+        base = widgets["LogPanel"]
+        print("CPU per 50,000 lines written and drawn at 15 Hz (side by side, same lines): "
+              + ", ".join(f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in widgets.items()))
     for r in runs:
         worst = r["key_delay_worst_ms"] or 0
         print(f"max_lines {r['max_lines']}, gc.freeze {'yes' if r['gc_freeze'] else 'no'}: "
