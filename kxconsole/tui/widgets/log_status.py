@@ -25,6 +25,7 @@ class LogStatus(Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.message = ""
+        self._shown: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label("FOLLOW", id="log-badge", classes="-follow")
@@ -42,6 +43,10 @@ class LogStatus(Horizontal):
         search_text: str | None,
     ) -> None:
         """Redraw from the panel's state; ``filter_text``/``search_text`` None when unset."""
+        state = (follow, shown, total, unseen, filter_text, search_text, self.message)
+        if state == self._shown:
+            return  # e.g. following a full buffer: nothing to redraw (each update is a layout)
+        self._shown = state
         badge = self.query_one("#log-badge", Label)
         badge.update("FOLLOW" if follow else "PAUSED")
         badge.set_class(follow, "-follow")
