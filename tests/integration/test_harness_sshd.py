@@ -95,7 +95,7 @@ async def test_tty_user_needs_a_tty_for_sudo(ssh_env: SshEnv, sshd_host: SshdHos
 
 
 async def test_encrypted_key_needs_its_passphrase(ssh_env: SshEnv, sshd_host: SshdHost) -> None:
-    with pytest.raises(asyncssh.KeyImportError):
+    with pytest.raises(asyncssh.KeyEncryptionError):  # OpenSSH format: bcrypt KDF
         asyncssh.read_private_key(ssh_env.encrypted_key_path, "wrong")
     key = asyncssh.read_private_key(ssh_env.encrypted_key_path, ssh_env.key_passphrase)
     async with await connect(ssh_env, sshd_host, "kxkey", client_keys=[key]) as c:
