@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kxconsole.tui.widgets.log_buffer import TEXT, LogBuffer, clean_text
+from kxconsole.tui.widgets.log_buffer import MAX_PARTIAL, TEXT, LogBuffer, clean_text
 from tests.tui.log_app import LogApp, styles_of
 
 
@@ -66,10 +66,21 @@ def test_positions_by_sequence_number() -> None:
         ("a\tb", "a       b"),
         ("bell\x07", "bell\N{REPLACEMENT CHARACTER}"),
         ("café ☕", "café ☕"),
+        ("10%\r20%\r30% done", "30% done"),
+        ("c1 \x9b31m", "c1 \N{REPLACEMENT CHARACTER}31m"),
     ],
 )
 def test_clean_text(raw: str, clean: str) -> None:
     assert clean_text(raw) == clean
+
+
+def test_a_line_without_newline_is_bounded() -> None:
+    buffer = LogBuffer(10)
+    for _ in range(100):  # 100 x 1 KiB, never a newline
+        buffer.feed("h", "stdout", b"x" * 1024)
+    buffer.commit()
+    assert [len(t) for t in texts(buffer.lines)] == [65 * 1024]
+    assert max(len(p) for p in buffer._partial.values()) < MAX_PARTIAL
 
 
 def test_bad_max_lines_is_rejected() -> None:

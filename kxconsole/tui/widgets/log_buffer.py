@@ -19,7 +19,7 @@ from kxconsole.errors import ValidationError
 StreamName = Literal["stdout", "stderr"]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 LogLine = tuple[int, str | None, StreamName, str]
@@ -32,15 +32,20 @@ HOST: Final = 1
 STREAM: Final = 2
 TEXT: Final = 3
 
+# A line longer than this without a newline is shown in pieces, so memory stays bounded.
+MAX_PARTIAL = 64 * 1024
+
 # Bytes that need no cleaning: printable ASCII and the newline.
 _PLAIN = bytes(range(0x20, 0x7F)) + b"\n"
 
 
 def clean_text(text: str) -> str:
-    """Printable text: a trailing CR dropped, ANSI escapes dropped, tabs expanded, other
-    controls shown as �."""
+    """Printable text: a trailing CR dropped, text before a CR dropped, ANSI escapes dropped,
+    tabs expanded, other controls shown as �."""
     if text.endswith("\r"):
         text = text[:-1]
+    if "\r" in text:  # progress output ("10%\r20%\r..."): keep what a terminal would show
+        text = text[text.rfind("\r") + 1 :]
     if text.isprintable():
         return text
     text = _ANSI.sub("", text).expandtabs()
@@ -109,7 +114,9 @@ class LogBuffer:
             data = partial + data
         end = data.rfind(b"\n")
         if end < 0:
-            if data:
+            if len(data) > MAX_PARTIAL:  # no newline in sight (binary?): break the line here
+                self._queue(host, stream, [clean_text(data.decode("utf-8", "replace"))])
+            elif data:
                 self._partial[key] = data
             return
         if end + 1 < len(data):
