@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from textual import events
 
 from kxconsole.connector import LocalConnector
-from kxconsole.tui.widgets.log_panel import FLUSH_INTERVAL
+from kxconsole.tui.widgets.log_panel import FLUSH_INTERVAL, LogPanel
 from tests.tui.log_app import LogApp, row_text, styles_of, visible_rows
 
 
@@ -261,3 +262,17 @@ async def test_following_keeps_the_last_line_visible_when_the_bar_opens() -> Non
         await pilot.press("escape")
         await pilot.pause()
         assert app.panel.follow and visible_rows(app.view)[-1] == "line 99"
+
+
+async def test_panel_can_be_written_before_it_is_mounted(tmp_path: Path) -> None:
+    panel = LogPanel(merged=True)
+    panel.write_chunk("a", "stdout", b"x\ny\n")
+    assert panel.flush() == 2
+    panel.set_filter("x")
+    assert panel.lines_shown == 1 and panel.search("x")
+    assert panel.save(tmp_path / "early.log").read_text() == "[a] x\n[a] y\n"
+    app = LogApp(merged=True)
+    async with app.run_test(size=(80, 10)) as pilot:
+        await app.mount(panel)
+        await pilot.pause()
+        assert panel.lines_total == 2

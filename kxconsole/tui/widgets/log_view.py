@@ -152,6 +152,8 @@ class LogView(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to_end()
 
     def _scroll_quietly(self, y: float) -> None:
+        if not self.is_mounted:  # lines may be written before the panel is shown
+            return
         self._programmatic = True
         try:
             self.scroll_to(y=y, animate=False, force=True)
