@@ -263,6 +263,18 @@ class PromptSecretProvider:
         self.scope = scope
         self._answers: dict[tuple[str, str | None], Secret] = {}
 
+    def scope_key(self, request: SecretRequest) -> tuple[str, str | None]:
+        """Requests with the same key share one answer (asked once)."""
+        return self._key(request)
+
+    def where(self, request: SecretRequest) -> str:
+        """The scope in words, as prompts show it: ``group prod``, ``host web1``, ``all hosts``."""
+        if self.scope == "all":
+            return "all hosts"
+        if self.scope == "group" and request.group:
+            return f"group {request.group}"
+        return f"host {request.host}" if request.host else "kxconsole"
+
     def _key(self, request: SecretRequest) -> tuple[str, str | None]:
         if self.scope == "all":
             return (request.name, None)
@@ -276,13 +288,8 @@ class PromptSecretProvider:
         key = self._key(request)
         if key in self._answers:
             return self._answers[key]
-        if self.scope == "all":
-            where = "all hosts"
-        elif self.scope == "group" and request.group:
-            where = f"group {request.group}"
-        else:
-            where = f"host {request.host}" if request.host else "kxconsole"
-        answer = self._ask(f"{request.purpose} for {where} (secret {request.name})")
+        answer = self._ask(f"{request.purpose} for {self.where(request)} "
+                           f"(secret {request.name})")
         if not answer:
             return None
         self._answers[key] = Secret(answer)

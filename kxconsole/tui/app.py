@@ -6,6 +6,7 @@ pass fake connectors, a fixed clock and their own gather function).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,8 +18,15 @@ from textual.worker import Worker, WorkerState
 
 from kxconsole.actions.events import HostState, HostStateChanged
 from kxconsole.actions.fleet import ConnectorFactory, FleetGatherer, GatherFn
+from kxconsole.actions.secrets_plan import (
+    SecretAsk,
+    ask_then_release,
+    plan_secret_prompts,
+    prompt_provider_of,
+)
 from kxconsole.errors import ConfigError, KxError
 from kxconsole.inventory.model import Inventory
+from kxconsole.secrets import Secret, SecretStore
 from kxconsole.tui.commands import PROVIDERS, Entry
 from kxconsole.tui.help import help_entries, scope_of
 from kxconsole.tui.messages import EventBatcher, FleetEvents, GatherRoundDone, RefreshFacts
@@ -26,6 +34,7 @@ from kxconsole.tui.screens.errors import ErrorRecord, ErrorsScreen
 from kxconsole.tui.screens.fleet import FleetScreen
 from kxconsole.tui.screens.help import HelpScreen
 from kxconsole.tui.screens.host import HostScreen
+from kxconsole.tui.screens.secret_prompt import SecretPromptScreen
 from kxconsole.tui.widgets.fleet_rows import FleetRows
 from kxconsole.tui.widgets.fleet_table import FleetTable
 
@@ -61,6 +70,7 @@ class KxConsoleApp(App[int]):
         theme_dirs: Sequence[Path] | None = None,
         startup_errors: Iterable[KxError] = (),
         toast_timeout: float = 8.0,
+        secrets: SecretStore | None = None,
     ) -> None:
         super().__init__()
         from kxconsole.config import Config
@@ -80,6 +90,10 @@ class KxConsoleApp(App[int]):
         self._theme_dirs = theme_dirs
         self._startup_errors = list(startup_errors)
         self._unreported: dict[HostState, list[str]] = {}
+        # with a prompt in the store, missing secrets are asked (modal) before gathering
+        self.secrets = secrets
+        self._prompt = prompt_provider_of(secrets) if secrets is not None else None
+        self._asking = asyncio.Lock()  # one question at a time, however many rounds wait
 
     # start ----------------------------------------------------------------------------------
 
@@ -137,7 +151,14 @@ class KxConsoleApp(App[int]):
     # facts ----------------------------------------------------------------------------------
 
     def gather_facts(self, hosts: list[str] | None) -> Worker[None]:
-        """Gather facts of ``hosts`` (None: all) in the background, fan-out bounded."""
+        """Gather facts of ``hosts`` (None: all) in the background, fan-out bounded; hosts
+        missing a secret wait for the operator's answer (asked once per scope)."""
+        if self._prompt is not None:
+            return self.run_worker(self._ask_then_gather(hosts), group="secrets",
+                                   exit_on_error=False, name="secrets prompt")
+        return self._gather_worker(hosts)
+
+    def _gather_worker(self, hosts: list[str] | None) -> Worker[None]:
         return self.run_worker(self._gather_round(hosts), group="facts", exit_on_error=False,
                                name=f"facts of {len(hosts) if hosts else 'all'} hosts")
 
@@ -145,6 +166,29 @@ class KxConsoleApp(App[int]):
         await self.gatherer.gather_all(self.batcher, hosts)
         self.batcher.flush()
         self.post_message(GatherRoundDone(len(hosts) if hosts else len(self.fleet.rows)))
+
+    async def _ask_then_gather(self, hosts: list[str] | None) -> None:
+        assert self._prompt is not None and self.secrets is not None
+        prompt, store = self._prompt, self.secrets
+        plan = plan_secret_prompts(hosts or list(self.inventory.hosts), self.inventory,
+                                   store, prompt)
+        if not plan.asks:
+            self._gather_worker(hosts)
+            return
+        if plan.ready:  # they need no answer: no waiting for the questions
+            self._gather_worker(plan.ready)
+        async with self._asking:
+            # another round may have asked meanwhile: plan again with its answers
+            waiting = [h for item in plan.asks for h in item.hosts]
+            plan = plan_secret_prompts(dict.fromkeys(waiting), self.inventory, store, prompt)
+            await ask_then_release(plan, prompt, self._ask_secret, self._gather_worker,
+                                   self._no_secret_given)
+
+    async def _ask_secret(self, ask: SecretAsk) -> Secret | None:
+        return await self.push_screen_wait(SecretPromptScreen(ask.prompt, ask.hint))
+
+    def _no_secret_given(self, host: str, ask: SecretAsk) -> None:
+        self.batcher(HostStateChanged(host, HostState.ERROR, ask.declined_reason, self.clock()))
 
     def flush_now(self) -> None:
         """Apply every collected event at once (tests and benchmarks call it)."""
@@ -284,9 +328,9 @@ def build_console(config: Config) -> KxConsoleApp:
 
     paths = config.inventories or [str(default_inventory_path())]
     inventory, errors = load_inventories(paths)
-    # no terminal prompt: it would fight the console for the screen; secrets come from the
-    # environment or the secrets file
-    secrets = secret_store_for(config, interactive=False)
+    # the console asks missing secrets in its own modal before it connects; a terminal
+    # prompt (getpass) would fight it for the screen, so the store's own ask never asks
+    secrets = secret_store_for(config, ask=_asked_by_the_modal, interactive=True)
 
     def factory(host: Host) -> Connector:
         if host.connector == "fake":  # scripted hosts, no SSH
@@ -294,7 +338,12 @@ def build_console(config: Config) -> KxConsoleApp:
         return connector_for(host, inventory, secrets, config)
 
     return KxConsoleApp(inventory, connector_factory=factory, config=config,
-                        startup_errors=errors)
+                        startup_errors=errors, secrets=secrets)
+
+
+def _asked_by_the_modal(prompt: str) -> str:
+    # reached only for a secret the modal was not asked (e.g. a declined one): no answer
+    return ""
 
 
 def run_console(config: Config) -> int:
