@@ -28,6 +28,8 @@ SCOPES = {
     "CommandPane": "Every host pane",
     "VimTable": "Lists",
     "LogPanel": "Log panel",
+    "LogView": "Log panel",
+    "LogBar": "Log panel",
 }
 
 

@@ -76,12 +76,13 @@ def _generated_table() -> str:
     from kxconsole.tui.widgets.fleet_table import FleetTable
     from kxconsole.tui.widgets.follow_pane import FollowPane
     from kxconsole.tui.widgets.log_panel import LogPanel
+    from kxconsole.tui.widgets.log_view import LogView
     from kxconsole.tui.widgets.packages_pane import PackagesPane
     from kxconsole.tui.widgets.services_pane import ServicesPane
     from kxconsole.tui.widgets.vim_table import VimTable
 
     classes = [KxConsoleApp, FleetScreen, FleetTable, VimTable, HostScreen, FactsPane,
-               ServicesPane, PackagesPane, FollowPane, LogPanel]
+               ServicesPane, PackagesPane, FollowPane, LogPanel, LogView]
     return markdown_table(reference_entries(classes))  # type: ignore[arg-type]
 
 
