@@ -51,8 +51,8 @@ class SecretAsk:
     @property
     def hint(self) -> str:
         """Where else the answer may come from, so the operator is not asked next time."""
-        return (f"secret {self.name}: or set {EnvSecretProvider.variable_for(self.name)}, "
-                "or add it to the secrets file")
+        return (f"or set {EnvSecretProvider.variable_for(self.name)} or add {self.name} to "
+                "the secrets file")
 
     @property
     def declined_reason(self) -> str:

@@ -183,6 +183,9 @@ class KxConsoleApp(App[int]):
             plan = plan_secret_prompts(dict.fromkeys(waiting), self.inventory, store, prompt)
             await ask_then_release(plan, prompt, self._ask_secret, self._gather_worker,
                                    self._no_secret_given)
+        # hosts left without a secret are reported now, as a gather round's failures are
+        self.batcher.flush()
+        self.post_message(GatherRoundDone(len(waiting)))
 
     async def _ask_secret(self, ask: SecretAsk) -> Secret | None:
         return await self.push_screen_wait(SecretPromptScreen(ask.prompt, ask.hint))

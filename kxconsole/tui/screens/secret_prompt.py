@@ -23,7 +23,12 @@ class SecretPromptScreen(ModalScreen[Secret | None]):
 
     DEFAULT_CSS = """
     SecretPromptScreen { align: center middle; }
-    #secret-box { width: 72; max-width: 90%; height: auto; }
+    #secret-box {
+        width: 80; max-width: 90%; height: auto;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    #secret-question { text-style: bold; margin-bottom: 1; }
+    .secret-hint { color: $text-muted; }
     #secret-input { margin-bottom: 1; }
     """
 
@@ -32,18 +37,18 @@ class SecretPromptScreen(ModalScreen[Secret | None]):
     ]
 
     def __init__(self, question: str, hint: str = "") -> None:
-        super().__init__(id="secret-prompt")
+        super().__init__()
         self.question = question
         self.hint = hint
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="secret-box", classes="modal-box"):
-            yield Static(self.question, id="secret-question", classes="modal-title")
+        with Vertical(id="secret-box"):
+            yield Static(self.question, id="secret-question")
             yield Input(password=True, id="secret-input", placeholder="password")
             if self.hint:
-                yield Static(self.hint, id="secret-hint", classes="modal-hint")
+                yield Static(self.hint, id="secret-hint", classes="secret-hint")
             yield Static("enter gives it · esc gives none (these hosts are not tried)",
-                         classes="modal-hint")
+                         classes="secret-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
