@@ -303,6 +303,10 @@ class PromptSecretProvider:
         so that the synchronous lookup never blocks an event loop)."""
         self._answers[self._key(request)] = Secret(value)
 
+    def forget_answer(self, request: SecretRequest) -> None:
+        """Drop the one answer serving ``request`` (its scope), e.g. a refused password."""
+        self._answers.pop(self._key(request), None)
+
     def forget(self, name: str | None = None) -> None:
         """Drop remembered answers (all, or one secret's), e.g. after a wrong password."""
         for key in [k for k in self._answers if name is None or k[0] == name]:

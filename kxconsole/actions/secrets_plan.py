@@ -27,6 +27,7 @@ from kxconsole.secrets import (
 
 # a key text is many lines: it belongs in a file or the secrets file, not in a one-line prompt
 NOT_PROMPTED = frozenset({"SSH private key"})
+LOGIN_PURPOSE = "SSH password"  # as secret_requests_for names it
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,20 @@ def plan_secret_prompts(
         plan.asks.append(SecretAsk(first.name, first.purpose, prompt.where(first),
                                    tuple(requests), tuple(waiting)))
     return plan
+
+
+def forget_refused_login(host: str, inventory: Inventory, prompt: PromptSecretProvider) -> bool:
+    """After ``host`` refused our login: drop the SSH passwords the operator typed for it (for
+    its whole scope), so that the next gather asks again instead of retrying a typo. True if
+    one was dropped."""
+    if host not in inventory.hosts:
+        return False
+    dropped = False
+    for request in secret_requests_for(inventory.hosts[host], inventory):
+        if request.purpose == LOGIN_PURPOSE and prompt.answered(request):
+            prompt.forget_answer(request)
+            dropped = True
+    return dropped
 
 
 AskFn = Callable[[SecretAsk], Awaitable[Secret | None]]

@@ -21,6 +21,7 @@ from kxconsole.actions.fleet import ConnectorFactory, FleetGatherer, GatherFn
 from kxconsole.actions.secrets_plan import (
     SecretAsk,
     ask_then_release,
+    forget_refused_login,
     plan_secret_prompts,
     prompt_provider_of,
 )
@@ -202,6 +203,9 @@ class KxConsoleApp(App[int]):
         for event in message.events:
             if isinstance(event, HostStateChanged) and event.state.is_failure:
                 self._unreported.setdefault(event.state, []).append(event.host)
+                if event.state == HostState.AUTH_FAILED and self._prompt is not None:
+                    # a typo must not stick for the session: r asks again
+                    forget_refused_login(event.host, self.inventory, self._prompt)
                 self.errors.append(ErrorRecord(event.at, str(event.state), event.reason,
                                                event.host))
         for screen in self.screen_stack:

@@ -16,6 +16,7 @@ from kxconsole.actions.demo import demo_replies
 from kxconsole.config import Config
 from kxconsole.connector.base import ConnectionConfig, Connector
 from kxconsole.connector.fake import FakeConnector
+from kxconsole.errors import AuthError
 from kxconsole.inventory.connect import connection_config_for, secret_store_for
 from kxconsole.inventory.model import Host, Inventory
 from kxconsole.secrets import Secret, SecretStore, install_log_redaction
@@ -165,6 +166,39 @@ async def test_esc_gives_no_password_and_the_group_is_not_tried(
             await pilot.press("escape")
             await settle(pilot, app)
     assert "xy" not in caplog.text
+
+
+async def test_a_refused_password_is_asked_again_on_refresh() -> None:
+    configs: dict[str, ConnectionConfig] = {}
+    inv = _inventory()
+    config = Config()
+    store: SecretStore = secret_store_for(config, ask=_no_sync_prompt, env={})
+
+    def factory(host: Host) -> Connector:
+        cfg = connection_config_for(host, inv, store, config)
+        configs[host.name] = cfg
+        refused = cfg.password is not None and cfg.password != Secret(TYPED)
+        return FakeConnector(cfg, replies=demo_replies(host.name),
+                             fail_connect=AuthError(f"{host.name}: password refused")
+                             if refused else None)
+
+    app = make_app(inv, connector_factory=factory, secrets=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        questions = []
+        for answer in ("typo", TYPED, TYPED):
+            screen = await _prompt(pilot, app)
+            questions.append(screen.question.split(" for ")[0])
+            await pilot.press(*answer, "enter")
+            await _wait_for(pilot, "the prompt to close", lambda s=screen: app.screen is not s)
+            if len(questions) == 2:
+                await settle(pilot, app)
+                assert _states(app, PROD) == {"auth failed"}
+                await pilot.press("r")
+        await settle(pilot, app)
+        # the sudo password was asked once and kept across the retry
+        assert questions == ["SSH password", "sudo password", "SSH password"]
+        assert _states(app, PROD) == {"up"}
+        assert configs["prod-01"].password == Secret(TYPED)
 
 
 def test_secret_prompt_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import pytest
 from kxconsole.actions.secrets_plan import (
     SecretAsk,
     ask_then_release,
+    forget_refused_login,
     plan_secret_prompts,
     prompt_provider_of,
 )
@@ -121,3 +122,19 @@ def test_prompt_provider_of() -> None:
     store, prompt = _store()
     assert prompt_provider_of(store) is prompt
     assert prompt_provider_of(SecretStore([EnvSecretProvider({})])) is None
+
+
+def test_a_refused_login_forgets_the_typed_password_of_its_scope_only() -> None:
+    store, prompt = _store()
+    inv = _inventory()
+    inv.groups["stage"] = Group("stage", hosts=["s1"])
+    inv.hosts["s1"] = Host("s1", groups=["stage"], password_secret="prod-login")
+    for item in plan_secret_prompts(["p1", "s1"], inv, store, prompt).asks:
+        for request in item.requests:
+            prompt.answer(request, "typed")
+    assert forget_refused_login("p2", inv, prompt)
+    assert [a.name for a in plan_secret_prompts(["p1", "s1"], inv, store, prompt).asks] == [
+        "prod-login"]  # asked again for prod; the sudo answer and stage's are kept
+    assert not forget_refused_login("p2", inv, prompt)
+    assert not forget_refused_login("w1", inv, prompt)
+    assert not forget_refused_login("nosuch", inv, prompt)
