@@ -33,8 +33,10 @@ LOGIN_PURPOSE = "SSH password"  # as secret_requests_for names it
 @dataclass(frozen=True)
 class SecretAsk:
     """One question: secret ``name`` (what it is for: ``purpose``) for one scope (``where``,
-    e.g. ``group prod``), the requests its answer serves and the hosts waiting on it."""
+    e.g. ``group prod``; ``key``: the prompt's scope key), the requests its answer serves and
+    the hosts waiting on it."""
 
+    key: tuple[str, str | None]
     name: str
     purpose: str
     where: str
@@ -57,7 +59,8 @@ class SecretAsk:
 
     @property
     def declined_reason(self) -> str:
-        return f"no password given ({self.purpose} for {self.where}); press r to be asked again"
+        return (f"no password given ({self.purpose} for {self.where}); press r in the fleet "
+                "view to be asked again")
 
 
 @dataclass
@@ -107,9 +110,9 @@ def plan_secret_prompts(
                 requests.append(request)
             if host not in waiting:
                 waiting.append(host)
-    for requests, waiting in by_scope.values():
+    for key, (requests, waiting) in by_scope.items():
         first = requests[0]
-        plan.asks.append(SecretAsk(first.name, first.purpose, prompt.where(first),
+        plan.asks.append(SecretAsk(key, first.name, first.purpose, prompt.where(first),
                                    tuple(requests), tuple(waiting)))
     return plan
 

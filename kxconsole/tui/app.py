@@ -95,6 +95,7 @@ class KxConsoleApp(App[int]):
         self.secrets = secrets
         self._prompt = prompt_provider_of(secrets) if secrets is not None else None
         self._asking = asyncio.Lock()  # one question at a time, however many rounds wait
+        self._declined: set[tuple[str, str | None]] = set()  # scopes answered with Esc
 
     # start ----------------------------------------------------------------------------------
 
@@ -151,11 +152,12 @@ class KxConsoleApp(App[int]):
 
     # facts ----------------------------------------------------------------------------------
 
-    def gather_facts(self, hosts: list[str] | None) -> Worker[None]:
+    def gather_facts(self, hosts: list[str] | None, *, ask_again: bool = True) -> Worker[None]:
         """Gather facts of ``hosts`` (None: all) in the background, fan-out bounded; hosts
-        missing a secret wait for the operator's answer (asked once per scope)."""
+        missing a secret wait for the operator's answer (asked once per scope). Without
+        ``ask_again``, a scope the operator declined before is not asked (timed refreshes)."""
         if self._prompt is not None:
-            return self.run_worker(self._ask_then_gather(hosts), group="secrets",
+            return self.run_worker(self._ask_then_gather(hosts, ask_again), group="secrets",
                                    exit_on_error=False, name="secrets prompt")
         return self._gather_worker(hosts)
 
@@ -168,7 +170,7 @@ class KxConsoleApp(App[int]):
         self.batcher.flush()
         self.post_message(GatherRoundDone(len(hosts) if hosts else len(self.fleet.rows)))
 
-    async def _ask_then_gather(self, hosts: list[str] | None) -> None:
+    async def _ask_then_gather(self, hosts: list[str] | None, ask_again: bool) -> None:
         assert self._prompt is not None and self.secrets is not None
         prompt, store = self._prompt, self.secrets
         plan = plan_secret_prompts(hosts or list(self.inventory.hosts), self.inventory,
@@ -182,14 +184,21 @@ class KxConsoleApp(App[int]):
             # another round may have asked meanwhile: plan again with its answers
             waiting = [h for item in plan.asks for h in item.hosts]
             plan = plan_secret_prompts(dict.fromkeys(waiting), self.inventory, store, prompt)
-            await ask_then_release(plan, prompt, self._ask_secret, self._gather_worker,
-                                   self._no_secret_given)
+            await ask_then_release(plan, prompt, lambda item: self._ask_secret(item, ask_again),
+                                   self._gather_worker, self._no_secret_given)
         # hosts left without a secret are reported now, as a gather round's failures are
         self.batcher.flush()
         self.post_message(GatherRoundDone(len(waiting)))
 
-    async def _ask_secret(self, ask: SecretAsk) -> Secret | None:
-        return await self.push_screen_wait(SecretPromptScreen(ask.prompt, ask.hint))
+    async def _ask_secret(self, item: SecretAsk, ask_again: bool) -> Secret | None:
+        if not ask_again and item.key in self._declined:
+            return None
+        answer = await self.push_screen_wait(SecretPromptScreen(item.prompt, item.hint))
+        if answer:
+            self._declined.discard(item.key)
+        else:
+            self._declined.add(item.key)
+        return answer
 
     def _no_secret_given(self, host: str, ask: SecretAsk) -> None:
         self.batcher(HostStateChanged(host, HostState.ERROR, ask.declined_reason, self.clock()))
@@ -229,7 +238,8 @@ class KxConsoleApp(App[int]):
                         timeout=self.toast_timeout)
 
     def on_refresh_facts(self, message: RefreshFacts) -> None:
-        self.gather_facts(message.hosts)
+        # the host view refreshes on a timer: it must not pop up a question declined already
+        self.gather_facts(message.hosts, ask_again=not isinstance(self.screen, HostScreen))
 
     # errors ---------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ def _no_sync_prompt(prompt: str) -> str:
     raise AssertionError(f"the terminal prompt was asked: {prompt}")
 
 
-def _console(configs: dict[str, ConnectionConfig]) -> KxConsoleApp:
+def _console(configs: dict[str, ConnectionConfig], **kwargs: object) -> KxConsoleApp:
     """The console with fake hosts whose connectors record the config they were given."""
     inv = _inventory()
     config = Config()
@@ -53,7 +53,7 @@ def _console(configs: dict[str, ConnectionConfig]) -> KxConsoleApp:
         configs[host.name] = cfg
         return FakeConnector(cfg, replies=demo_replies(host.name))
 
-    return make_app(inv, connector_factory=factory, secrets=store)
+    return make_app(inv, connector_factory=factory, secrets=store, **kwargs)
 
 
 async def _wait_for(pilot: Pilot[object], what: str, done: object) -> None:
@@ -199,6 +199,31 @@ async def test_a_refused_password_is_asked_again_on_refresh() -> None:
         assert questions == ["SSH password", "sudo password", "SSH password"]
         assert _states(app, PROD) == {"up"}
         assert configs["prod-01"].password == Secret(TYPED)
+
+
+async def test_the_host_view_timer_does_not_ask_a_declined_question_again() -> None:
+    configs: dict[str, ConnectionConfig] = {}
+    app = _console(configs, facts_interval=0.2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(2):
+            await _prompt(pilot, app)
+            await pilot.press("escape")
+        await settle(pilot, app)
+        app.open_host("prod-01")
+        await pilot.pause()
+        for _ in range(20):  # 1 s: about 5 timed refreshes of prod-01
+            await pilot.pause(0.05)
+            assert not isinstance(app.screen, SecretPromptScreen)
+        await settle(pilot, app)
+        refreshes = sum(1 for e in app.errors if e.host == "prod-01")
+        assert refreshes > 1, "the host view did not refresh"
+        assert "prod-01" not in configs
+        app.pop_screen()
+        await pilot.press("r")  # in the fleet view: asked again
+        await _prompt(pilot, app)
+        await pilot.press("escape")
+        await _prompt(pilot, app)
+        await pilot.press("escape")
 
 
 def test_secret_prompt_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-def]

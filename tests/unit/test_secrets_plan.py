@@ -96,7 +96,7 @@ async def test_answers_release_hosts_and_a_declined_question_holds_them() -> Non
     # w1 first, before any question; the prod hosts once both their answers are in
     assert released == [["w1"], ["p1", "p2"]]
     assert declined == [("lone", "no password given (sudo password for host lone); press r "
-                                 "to be asked again")]
+                                 "in the fleet view to be asked again")]
     # the answers are where the synchronous lookup finds them (without asking)
     assert store.lookup(plan.asks[1].requests[0]) == Secret("sudo-pw")
     assert plan_secret_prompts(["p1", "p2", "p3"], inv, store, prompt).ready == ["p1", "p2", "p3"]
