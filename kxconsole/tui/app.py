@@ -7,6 +7,7 @@ pass fake connectors, a fixed clock and their own gather function).
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -367,5 +368,9 @@ def run_console(config: Config) -> int:
     """Open the console on ``config.inventories`` (default: the bundled local inventory) and
     return its exit status."""
     app = build_console(config)
+    # Objects alive at start (Textual, the inventory) never die: moving them out of the
+    # collector's reach keeps full collections short while hosts stream output (the worst
+    # key delay in bench/console_stream.py drops from ~125 ms to a few ms).
+    gc.freeze()
     app.run()
     return app.return_code or 0
