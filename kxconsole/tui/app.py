@@ -89,6 +89,7 @@ class KxConsoleApp(App[int]):
         )
         self.batcher = EventBatcher(self, flush_interval)
         self.errors: list[ErrorRecord] = []
+        self.freeze_gc_after_start = False
         self._theme_dirs = theme_dirs
         self._startup_errors = list(startup_errors)
         self._unreported: dict[HostState, list[str]] = {}
@@ -115,6 +116,13 @@ class KxConsoleApp(App[int]):
             self.record_error(error)
         # the table paints first; gathering (CPU for 2,000 hosts) starts right after
         self.call_after_refresh(self.gather_facts, None)
+        if self.freeze_gc_after_start:
+            # Objects alive once the fleet is painted (Textual, screens, the inventory) live
+            # as long as the app: moving them out of the collector's reach keeps full
+            # collections short while hosts stream output (worst key delay in
+            # bench/console_stream.py: ~125 ms without, a few ms with). Off in tests, where
+            # many apps come and go in one process.
+            self.call_after_refresh(gc.freeze)
 
     def _load_themes(self) -> None:
         from kxconsole.tui.themes import default_theme_dirs, load_themes, register_themes
@@ -368,9 +376,6 @@ def run_console(config: Config) -> int:
     """Open the console on ``config.inventories`` (default: the bundled local inventory) and
     return its exit status."""
     app = build_console(config)
-    # Objects alive at start (Textual, the inventory) never die: moving them out of the
-    # collector's reach keeps full collections short while hosts stream output (the worst
-    # key delay in bench/console_stream.py drops from ~125 ms to a few ms).
-    gc.freeze()
+    app.freeze_gc_after_start = True
     app.run()
     return app.return_code or 0
