@@ -28,15 +28,16 @@ from kxconsole.actions.events import HostState
 from kxconsole.tui.widgets.fleet_rows import SORT_COLUMNS, FleetRows, HostRow
 from kxconsole.tui.widgets.vim_table import VimTable
 
-# (key, label, width) in display order; the first column is the selection mark
+# (key, label, width) in display order; the first column is the selection mark. With the
+# cells' padding the whole row fits a 160-column terminal.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("sel", " ", 1),
     ("host", "Host", 18),
     ("group", "Group", 12),
-    ("status", "Status", 30),
-    ("hostname", "Hostname", 24),
-    ("os", "OS", 24),
-    ("kernel", "Kernel", 20),
+    ("status", "Status", 22),  # the full reason is in the host view and the errors list
+    ("hostname", "Hostname", 22),
+    ("os", "OS", 22),
+    ("kernel", "Kernel", 18),
     ("cpu", "CPU", 4),
     ("memory", "Memory", 9),
     ("seen", "Last seen", 9),
