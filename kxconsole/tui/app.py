@@ -90,6 +90,7 @@ class KxConsoleApp(App[int]):
         self.batcher = EventBatcher(self, flush_interval)
         self.errors: list[ErrorRecord] = []
         self.freeze_gc_after_start = False
+        self._frozen_after_first_round = False
         self._theme_dirs = theme_dirs
         self._startup_errors = list(startup_errors)
         self._unreported: dict[HostState, list[str]] = {}
@@ -234,6 +235,12 @@ class KxConsoleApp(App[int]):
 
     def on_gather_round_done(self, _: GatherRoundDone) -> None:
         self.report_failures()
+        if self.freeze_gc_after_start and not self._frozen_after_first_round:
+            # the first round's facts, rows and connections live as long as the app too:
+            # left to the collector, a full collection walks them all (~100 ms with 2,000
+            # hosts, a key waits that long; bench/console.py "live facts")
+            self._frozen_after_first_round = True
+            gc.freeze()
 
     def report_failures(self) -> None:
         """One toast per kind of failure, with a count (never one toast per host)."""

@@ -7,22 +7,27 @@ second with the batch of hosts that changed.
 Fast with 2,000 hosts: every column has a fixed width, so DataTable's measuring of each new
 cell is skipped (:meth:`FleetTable._update_dimensions`); a row is kept as cheap comparable
 values (:data:`CellValue`), made into Rich ``Text`` only for the cells that change; empty
-cells share one ``Text``. Updates of rows far from the screen wait until the rows scroll
-near it (or are read with :meth:`FleetTable.get_row`): a batch of facts for 2,000 hosts then
-costs the few rows on screen, not 2,000 cell updates.
+cells share one ``Text``. Updates of rows off screen wait until the rows scroll near it (or
+are read with :meth:`FleetTable.get_row`): a batch of facts for 2,000 hosts then costs the
+few rows on screen, not 2,000 cell updates. Cells are changed without ``update_cell`` (which
+makes DataTable render every cell on screen again): only the changed cells' cached renders
+are dropped. A screen of changed rows is painted a slice per frame, so a key pressed
+meanwhile waits for one slice, not the whole screen (bench/console.py "live facts").
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.message import Message
-from textual.widgets.data_table import RowKey
+from textual.strip import Strip
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from kxconsole.actions.events import HostState
 from kxconsole.tui.widgets.fleet_rows import SORT_COLUMNS, FleetRows, HostRow
@@ -46,6 +51,11 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 _LABELS = {key: label for key, label, _ in COLUMNS}
 _KEYS = tuple(key for key, _, _ in COLUMNS)
 _STATUS = _KEYS.index("status")
+_COLUMN_KEYS = tuple(ColumnKey(key) for key in _KEYS)
+
+# Rows on screen whose new cells are painted in one frame when a batch of facts arrives:
+# a changed row costs ~1 ms to paint, a full screen of them ~50 ms, too long a wait for a key
+ROWS_PER_PAINT = 12
 
 # (text, style) of a cell; for the status column (state, reason). Cheap to build and compare
 # for 2,000 rows; turned into Rich Text only for the cells that are added or changed.
@@ -72,6 +82,11 @@ def format_memory(mib: int) -> str:
 
 def format_clock(at: float | None) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at)) if at else ""
+
+
+def _discard(cache: LRUCache[Any, Any], stale: Callable[[Any], bool]) -> None:
+    for key in [key for key in cache.keys() if stale(key)]:  # noqa: SIM118 (no __iter__)
+        cache.discard(key)
 
 
 class FleetTable(VimTable):
@@ -111,9 +126,14 @@ class FleetTable(VimTable):
         self._range_anchor: str | None = None
         self.protected_style = "magenta"
         self._shown: dict[str, tuple[CellValue, ...]] = {}  # what each row shows now
-        self._waiting: dict[str, tuple[CellValue, ...]] = {}  # off-screen rows' next values
+        # rows whose host changed, not shown yet (off screen, or waiting for their slice):
+        # their cells are worked out from the fleet's rows, then current, when shown
+        self._waiting: set[str] = set()
         self._order: list[str] = []  # row keys in table order
         self._index: dict[str, int] = {}
+        # cells changed since the last paint: {row key: {column key}}
+        self._repaint: dict[str, set[str]] = {}
+        self._slice_pending = False  # the next slice of rows on screen waits for a paint
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -181,6 +201,7 @@ class FleetTable(VimTable):
         """Re-add every visible row in order, keeping the cursor on the same host."""
         keep = self.cursor_key
         self._waiting.clear()
+        self._repaint.clear()  # clear() drops every render cache
         self.clear()
         shown: dict[str, tuple[CellValue, ...]] = {}
         cell_text = self.cell_text
@@ -194,31 +215,74 @@ class FleetTable(VimTable):
             self.move_to(keep)
         self.post_message(self.SelectionChanged())
 
-    def update_hosts(self, names: Iterable[str]) -> None:
-        """Redraw the cells of these hosts (those not shown are skipped; those far from the
-        screen wait until they come near it)."""
-        shown, rows, index = self._shown, self.fleet.rows, self._index
-        near = self._near_screen()
-        for name in names:
-            old = shown.get(name)
-            if old is None:
-                continue
-            new = self.cell_values(rows[name])
-            if index[name] in near:
-                self._waiting.pop(name, None)
-                self._show(name, old, new)
-            elif new != old:
-                self._waiting[name] = new
-            else:
-                self._waiting.pop(name, None)
+    def update_hosts(self, names: Iterable[str], *, at_once: bool = False) -> None:
+        """Redraw the cells of these hosts (those not shown are skipped). Rows on screen are
+        redrawn ``ROWS_PER_PAINT`` at a time, one slice per frame so keys are handled in
+        between (all at once with ``at_once``); the others wait until they come near the
+        screen or are read."""
+        shown = self._shown
+        self._waiting.update(name for name in names if name in shown)
+        if at_once:
+            self._show_on_screen(None)
+        elif not self._slice_pending:
+            self._show_on_screen(ROWS_PER_PAINT)
 
-    def _show(self, name: str, old: tuple[CellValue, ...], new: tuple[CellValue, ...]) -> None:
+    def _show_on_screen(self, limit: int | None) -> None:
+        """Show up to ``limit`` waiting rows on screen, top first; the next slice after
+        the next paint."""
+        top = round(self.scroll_y)
+        waiting = self._waiting
+        changed = 0
+        for name in self._order[top : top + self.size.height] if waiting else ():
+            if name not in waiting:
+                continue
+            if changed == limit:
+                self._slice_pending = True
+                self.call_after_refresh(self._show_next_slice)
+                return
+            waiting.discard(name)
+            changed += self._show(name, self._shown[name], self.cell_values(self.fleet.rows[name]))
+
+    def _show_next_slice(self) -> None:
+        self._slice_pending = False
+        self._show_on_screen(ROWS_PER_PAINT)
+
+    def _show(self, name: str, old: tuple[CellValue, ...], new: tuple[CellValue, ...]) -> bool:
+        """Put the row's new values in its cells; False when nothing changed."""
         if new == old:
-            return
+            return False
         self._shown[name] = new
+        cells = self._data[RowKey(name)]
+        self.refresh_row(self._index[name])  # only its line is painted again (if on screen)
+        changed = self._repaint.setdefault(name, set())
         for column, (key, before, after) in enumerate(zip(_KEYS, old, new, strict=True)):
             if before != after:  # most updates touch a few cells of a row
-                self.update_cell(name, key, self.cell_text(column, after))
+                cells[_COLUMN_KEYS[column]] = self.cell_text(column, after)
+                changed.add(key)
+        # not update_cell: it bumps DataTable's update count, which every render cache is
+        # keyed on, so one changed cell re-rendered every cell on screen (~150 ms a batch
+        # with 2,000 hosts). Only the renders of the changed cells (and the lines showing
+        # them) are dropped, before the next paint.
+        return True
+
+    def _forget_rendered_rows(self) -> None:
+        """Drop DataTable's cached renders of the cells in ``_repaint``, and of the rows and
+        lines showing them (cells and rows are cached by row key, renderables by row index,
+        lines by y; test_fleet_table fails if Textual changes these keys)."""
+        changed, self._repaint = self._repaint, {}
+        cells = {(name, column) for name, columns in changed.items() for column in columns}
+        indices = {self._index[name] for name in changed if name in self._index}
+        header = self.header_height if self.show_header else 0
+        lines = {index + header for index in indices}  # every row is one line high
+        _discard(self._cell_render_cache, lambda key: key[:2] in cells)
+        _discard(self._row_render_cache, lambda key: key[0] in changed)
+        _discard(self._line_cache, lambda key: key[0] in lines)
+        _discard(self._row_renderable_cache, lambda key: key[1] in indices)
+
+    def render_line(self, y: int) -> Strip:
+        if self._repaint:
+            self._forget_rendered_rows()
+        return super().render_line(y)
 
     def _near_screen(self) -> range:
         """Row indices on screen, plus a screen's height above and below."""
@@ -227,8 +291,9 @@ class FleetTable(VimTable):
 
     def _show_waiting(self, names: Iterable[str | None]) -> None:
         for name in names:
-            if name is not None and (new := self._waiting.pop(name, None)) is not None:
-                self._show(name, self._shown[name], new)
+            if name is not None and name in self._waiting:
+                self._waiting.discard(name)
+                self._show(name, self._shown[name], self.cell_values(self.fleet.rows[name]))
 
     def _show_waiting_near_screen(self) -> None:
         if self._waiting:
@@ -266,7 +331,7 @@ class FleetTable(VimTable):
     # actions --------------------------------------------------------------------------------
 
     def _selection_changed(self, names: set[str]) -> None:
-        self.update_hosts(names)
+        self.update_hosts(names, at_once=True)  # the operator's own change: no waiting
         self.post_message(self.SelectionChanged())
 
     def action_open_host(self) -> None:
