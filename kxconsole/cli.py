@@ -19,6 +19,7 @@ from typing import Any
 
 from kxconsole import __version__
 from kxconsole.errors import ConfigError, KxError
+from kxconsole.secrets import MASK
 
 SUBCOMMANDS = {
     "inventory": "print the hosts and groups of the inventories (table or --json)",
@@ -26,7 +27,6 @@ SUBCOMMANDS = {
 }
 _VALUE_FLAGS = {"-i", "--inventory", "--theme", "--fanout", "--host-key-policy", "--config"}
 _SECRET_VAR = re.compile(r"pass|secret|token|credential", re.IGNORECASE)
-MASK = "********"
 
 
 def _global_flags() -> argparse.ArgumentParser:
