@@ -15,7 +15,8 @@ from textual.worker import Worker
 
 from kxconsole.actions.fleet import FleetGatherer
 from kxconsole.connector.base import Connector
-from kxconsole.runner import Runner, listings
+from kxconsole.errors import CommandError
+from kxconsole.runner import listings
 from kxconsole.runner.models import InitSystemType, PackageManagerType
 from kxconsole.tui.messages import FailureReporter, RefreshFacts
 from kxconsole.tui.widgets.facts_pane import FactsPane
@@ -155,8 +156,16 @@ class HostScreen(Screen[None]):
         return conn
 
     async def _run(self, command: str) -> str:
-        # the runner's error names the host, the redacted command, exit code and stderr tail
-        return await Runner().run(await self._connector(), command)
+        conn = await self._connector()
+        result = await conn.exec(command)
+        if not result.ok:
+            tail = (result.stderr_text.strip().splitlines() or ["no error output"])[-1]
+            raise CommandError(
+                f"{self.host_name}: `{command}` exited {result.exit_code}: {tail}",
+                host=self.host_name, command=command, exit_code=result.exit_code,
+                stdout=result.stdout, stderr=result.stderr,
+            )
+        return result.stdout_text
 
     def load_services(self) -> None:
         self.run_worker(self._load_services(), group="host-services", exclusive=True,
